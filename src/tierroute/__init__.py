@@ -1,0 +1,85 @@
+"""tierroute: value-based contact routing.
+
+Contacts are scored by customer value and severity, queued by requirement
+signature under a static priority key, and matched to agents by skill, proficiency,
+language and seniority, relaxing requirements step by step as the wait grows.
+
+The public API is re-exported here; implementation modules are private.
+"""
+
+from tierroute.clock import ManualClock
+from tierroute.errors import (
+    DuplicateId,
+    InvalidArgument,
+    PolicyError,
+    RoutingStateError,
+    TierRouteError,
+    TimeWentBackwards,
+    UnknownAgent,
+    UnknownContact,
+    UnknownId,
+    UnknownOffer,
+)
+from tierroute.explain import Explanation, PassedOver, PriorityKey
+from tierroute.models import (
+    LIVE_CHANNELS,
+    AgentSpec,
+    AgentState,
+    AgentStatus,
+    Channel,
+    ContactSpec,
+    ContactState,
+    ContactStatus,
+    Offer,
+    Presence,
+    Severity,
+)
+from tierroute.policy import (
+    ChannelPolicy,
+    OfferPolicy,
+    Policy,
+    RelaxationStep,
+    Strategy,
+    TierPolicy,
+)
+from tierroute.presets import get_preset, prestige
+from tierroute.router import Router
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LIVE_CHANNELS",
+    "AgentSpec",
+    "AgentState",
+    "AgentStatus",
+    "Channel",
+    "ChannelPolicy",
+    "ContactSpec",
+    "ContactState",
+    "ContactStatus",
+    "DuplicateId",
+    "Explanation",
+    "InvalidArgument",
+    "ManualClock",
+    "Offer",
+    "OfferPolicy",
+    "PassedOver",
+    "Policy",
+    "PolicyError",
+    "Presence",
+    "PriorityKey",
+    "RelaxationStep",
+    "Router",
+    "RoutingStateError",
+    "Severity",
+    "Strategy",
+    "TierPolicy",
+    "TierRouteError",
+    "TimeWentBackwards",
+    "UnknownAgent",
+    "UnknownContact",
+    "UnknownId",
+    "UnknownOffer",
+    "get_preset",
+    "prestige",
+]

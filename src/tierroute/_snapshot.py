@@ -1,0 +1,252 @@
+"""Router snapshots: the whole routing state as JSON-serialisable data, and back.
+
+Only facts are stored (agents, live contacts, offers and assignments, live timers
+with their sequence numbers, counters); derived structures — signatures, queues,
+pools, eligibility caches — are rebuilt on load. Every ordering the router uses is
+total on stored data (keys, values, sequence numbers), so a restored router makes
+the same decisions as the original.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from heapq import heapify
+from typing import TYPE_CHECKING, Any
+
+from tierroute._state import (
+    ACTIVE,
+    CHANNEL_INDEX,
+    CHANNELS,
+    IN_SERVICE,
+    INF,
+    OFFERED,
+    RESERVED,
+    WAITING,
+    AgentRT,
+    ContactRT,
+    Work,
+)
+from tierroute.errors import InvalidArgument, TierRouteError
+from tierroute.models import Channel
+from tierroute.policy import Policy
+
+if TYPE_CHECKING:
+    from tierroute.router import Router
+
+FORMAT = "tierroute.router"
+VERSION = 1
+
+
+def _f(x: float) -> float | None:
+    return None if x == INF else x
+
+
+def _unf(x: float | None) -> float:
+    return INF if x is None else float(x)
+
+
+def _contact(c: ContactRT) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "seq": c.seq,
+        "channel": CHANNELS[c.ch].value,
+        "tier": c.tier.name,
+        "value": c.value,
+        "severity": c.sev,
+        "skills": [list(s) for s in c.skills],
+        "language": c.lang,
+        "min_seniority": c.min_sen,
+        "concierge": c.concierge,
+        "arrived_at": c.arrived_at,
+        "key": c.key,
+        "submitted_at": c.submitted_at,
+        "attributes": None if c.attributes is None else dict(c.attributes),
+        "state": c.state,
+        "step": c.step,
+        "step_until": _f(c.step_until),
+        "excluded": None if c.excluded is None else sorted(c.excluded),
+    }
+
+
+def dump(r: Router) -> dict[str, Any]:
+    """Snapshot data of router ``r``."""
+    works = sorted(r._works.values(), key=lambda w: int(w.id[1:]))
+    live_ids = set(r._contacts)
+    detached = {w.contact.id: w.contact for w in works if w.contact.id not in live_ids}
+    timers = sorted(
+        [t, seq, kind, obj.id] for t, seq, kind, obj, ver in r._timers if obj.tver == ver
+    )
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "policy": r._policy.model_dump(mode="json"),
+        "now": r._now,
+        "seq": {
+            "agent": r._agent_seq,
+            "contact": r._contact_seq,
+            "offer": r._offer_seq,
+            "timer": r._timer_seq,
+        },
+        "counts": {"submitted": r._submitted, "finished": r._finished, "abandoned": r._abandoned},
+        "agents": [
+            {
+                "id": a.id,
+                "seq": a.seq,
+                "skills": dict(sorted(a.skills.items())),
+                "languages": sorted(a.languages),
+                "seniority": a.seniority,
+                "channels": {CHANNELS[i].value: n for i, n in enumerate(a.maxc) if n},
+                "capacity": a.capacity,
+                "attributes": None if a.attributes is None else dict(a.attributes),
+                "presence": a.presence,
+                "idle_since": a.idle_since,
+                "last_offer": a.last_offer,
+                "handled": a.handled,
+                "no_answers": a.no_answers,
+            }
+            for a in sorted(r._agents.values(), key=lambda a: a.seq)
+        ],
+        "contacts": [_contact(c) for c in sorted(r._contacts.values(), key=lambda c: c.seq)],
+        "detached": [_contact(c) for c in sorted(detached.values(), key=lambda c: c.seq)],
+        "works": [
+            {
+                "id": w.id,
+                "contact": w.contact.id,
+                "agent": w.agent.id,
+                "offered_at": w.offered_at,
+                "expires_at": _f(w.expires_at),
+                "step": w.step,
+                "state": w.state,
+                "accepted_at": _f(w.accepted_at),
+                "until": _f(w.until),
+                "why": [
+                    w.why[0],
+                    *w.why[1:8],
+                    list(w.why[8]),
+                    None if w.why[9] is None else list(w.why[9]),
+                ],
+            }
+            for w in works
+        ],
+        "timers": timers,
+    }
+
+
+def load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float] | None) -> Router:
+    """Rebuild a router from snapshot ``data``."""
+    if not isinstance(data, Mapping) or data.get("format") != FORMAT:
+        raise InvalidArgument("not a tierroute router snapshot (missing format marker)")
+    version = data.get("version")
+    if version != VERSION:
+        raise InvalidArgument(
+            f"snapshot version {version!r} is not supported (this tierroute reads {VERSION})"
+        )
+    try:
+        return _load(cls, data, clock)
+    except TierRouteError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise InvalidArgument(f"corrupt router snapshot: {exc!r}") from None
+
+
+def _make_contact(r: Router, d: Mapping[str, Any]) -> ContactRT:
+    c = ContactRT(
+        d["id"],
+        d["seq"],
+        CHANNEL_INDEX[Channel(d["channel"])],
+        r._c.tier_by_name[d["tier"]],
+        float(d["value"]),
+        int(d["severity"]),
+        tuple((s, int(p)) for s, p in d["skills"]),
+        d["language"],
+        int(d["min_seniority"]),
+        d["concierge"],
+        float(d["arrived_at"]),
+        float(d["key"]),
+        float(d["submitted_at"]),
+        d["attributes"],
+    )
+    c.state = int(d["state"])
+    c.step = int(d["step"])
+    c.step_until = _unf(d["step_until"])
+    c.excluded = None if d["excluded"] is None else set(d["excluded"])
+    return c
+
+
+def _load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float] | None) -> Router:
+    policy = Policy.model_validate(data["policy"])
+    r = cls(policy, clock=clock, start=float(data["now"]))
+    seq = data["seq"]
+    r._agent_seq, r._contact_seq = int(seq["agent"]), int(seq["contact"])
+    r._offer_seq, r._timer_seq = int(seq["offer"]), int(seq["timer"])
+    counts = data["counts"]
+    r._submitted, r._finished = int(counts["submitted"]), int(counts["finished"])
+    r._abandoned = int(counts["abandoned"])
+    for d in data["agents"]:
+        maxc = [0] * len(CHANNELS)
+        for ch, n in d["channels"].items():
+            maxc[CHANNEL_INDEX[Channel(ch)]] = int(n)
+        a = AgentRT(
+            d["id"],
+            int(d["seq"]),
+            dict(d["skills"]),
+            frozenset(d["languages"]),
+            int(d["seniority"]),
+            tuple(maxc),
+            int(d["capacity"]),
+            d["attributes"],
+        )
+        a.presence = int(d["presence"])
+        a.idle_since = float(d["idle_since"])
+        a.last_offer = int(d["last_offer"])
+        a.handled = int(d["handled"])
+        a.no_answers = int(d["no_answers"])
+        r._agents[a.id] = a
+    contacts = {}
+    for d in data["contacts"]:
+        c = _make_contact(r, d)
+        r._contacts[c.id] = c
+        contacts[c.id] = c
+    for d in data["detached"]:
+        contacts[d["id"]] = _make_contact(r, d)
+    cost, excl = r._c.cost, r._c.exclusive
+    for d in data["works"]:
+        c = contacts[d["contact"]]
+        a = r._agents[d["agent"]]
+        why = d["why"]
+        rival = None if why[9] is None else (str(why[9][0]), float(why[9][1]))
+        w = Work(
+            d["id"],
+            c,
+            a,
+            float(d["offered_at"]),
+            _unf(d["expires_at"]),
+            d["step"],
+            int(d["state"]),
+            (why[0], *why[1:8], tuple(why[8]), rival),
+        )
+        w.accepted_at = _unf(d["accepted_at"])
+        w.until = _unf(d["until"])
+        a.tasks[w.id] = w
+        a.load += cost[c.ch]
+        a.counts[c.ch] += 1
+        if excl[c.ch]:
+            a.excl_busy += 1
+        if c.id in r._contacts and (
+            (c.state == OFFERED and w.state == RESERVED)
+            or (c.state == IN_SERVICE and w.state == ACTIVE)
+        ):
+            c.work = w
+        r._works[w.id] = w
+    for c in r._contacts.values():
+        if c.state == WAITING:
+            r._sig_for(c).push(c)
+    objects: dict[str, Any] = {**r._contacts, **r._works}
+    timers = []
+    for t, tseq, kind, ref in data["timers"]:
+        obj = objects[ref]
+        obj.tver += 1
+        timers.append((float(t), int(tseq), int(kind), obj, obj.tver))
+    heapify(timers)
+    r._timers = timers
+    return r

@@ -1,0 +1,455 @@
+"""Hot-path state of the router: plain slotted classes, no pydantic, no validation.
+
+Everything here is trusted input that :mod:`tierroute.router` has validated.
+The structures:
+
+- :class:`Compiled` — the policy flattened into tuples indexed by channel, tier,
+  severity and strategy numbers.
+- :class:`Sig` — one requirement signature: its waiting queue (a binary heap with
+  lazy deletion whose head is always live), the cached set of eligible agents, and
+  one pool per strategy of available eligible agents (heaps with lazy deletion by
+  agent version).
+- :class:`AgentRT`, :class:`ContactRT`, :class:`Work` — agents, contacts, and
+  offers/assignments.
+"""
+
+from __future__ import annotations
+
+from heapq import heapify, heappop, heappush
+from typing import Any
+
+from tierroute.models import Channel
+from tierroute.policy import Policy, Strategy
+
+CHANNELS: tuple[Channel, ...] = tuple(Channel)
+CHANNEL_INDEX: dict[Channel, int] = {c: i for i, c in enumerate(CHANNELS)}
+STRATEGIES: tuple[Strategy, ...] = tuple(Strategy)
+STRATEGY_INDEX: dict[Strategy, int] = {s: i for i, s in enumerate(STRATEGIES)}
+S_LONGEST_IDLE, S_MOST_PROFICIENT, S_LEAST_OCCUPIED, S_ROUND_ROBIN, S_FAIR_SHARE = range(5)
+
+# Contact states
+WAITING, OFFERED, IN_SERVICE = 0, 1, 2
+# Work states
+RESERVED, ACTIVE, WRAP = 0, 1, 2
+# Timer kinds
+T_RELAX, T_EXPIRE, T_WRAP = 0, 1, 2
+
+INF = float("inf")
+
+
+class StepRT:
+    """One compiled relaxation step."""
+
+    __slots__ = (
+        "concierge",
+        "index",
+        "lang_ignore",
+        "min_prof",
+        "min_sen",
+        "name",
+        "skills_ignore",
+        "strategy",
+        "wait_s",
+    )
+
+    def __init__(
+        self,
+        index: int,
+        name: str,
+        wait_s: float | None,
+        concierge: bool,
+        skills_ignore: bool,
+        min_prof: int | None,
+        lang_ignore: bool,
+        min_sen: int | None,
+        strategy: int,
+    ) -> None:
+        self.index = index
+        self.name = name
+        self.wait_s = INF if wait_s is None else wait_s
+        self.concierge = concierge
+        self.skills_ignore = skills_ignore
+        self.min_prof = min_prof
+        self.lang_ignore = lang_ignore
+        self.min_sen = min_sen
+        self.strategy = strategy
+
+
+class TierRT:
+    """One compiled tier."""
+
+    __slots__ = ("index", "name", "steps", "targets", "value_boost")
+
+    def __init__(
+        self,
+        index: int,
+        name: str,
+        targets: tuple[float, ...],
+        value_boost: float,
+        steps: tuple[StepRT, ...],
+    ) -> None:
+        self.index = index
+        self.name = name
+        self.targets = targets
+        self.value_boost = value_boost
+        self.steps = steps
+
+
+class Compiled:
+    """The policy as tuples for the hot path."""
+
+    __slots__ = (
+        "auto_accept",
+        "cost",
+        "exclusive",
+        "max_no_answers",
+        "reject_no_answer",
+        "sev_factor",
+        "tier_by_name",
+        "tiers",
+        "timeout",
+        "wrap",
+    )
+
+    def __init__(self, policy: Policy) -> None:
+        self.cost = tuple(policy.channels[c].cost for c in CHANNELS)
+        self.exclusive = tuple(policy.channels[c].exclusive for c in CHANNELS)
+        self.wrap = tuple(policy.channels[c].wrap_up_s for c in CHANNELS)
+        self.sev_factor = (
+            0.0,
+            *(policy.severity_factor[s] for s in sorted(policy.severity_factor)),
+        )
+        self.timeout = policy.offer.timeout_s
+        self.auto_accept = policy.offer.auto_accept
+        self.max_no_answers = policy.offer.max_no_answers
+        self.reject_no_answer = policy.offer.reject_counts_as_no_answer
+        tiers = []
+        for ti, tier in enumerate(policy.tiers):
+            raw_steps = tier.relaxation or ()
+            steps = []
+            for si, step in enumerate(raw_steps):
+                steps.append(
+                    StepRT(
+                        si,
+                        step.name,
+                        step.wait_s,
+                        step.concierge,
+                        step.skills == "ignore",
+                        step.min_proficiency,
+                        step.language == "ignore",
+                        None
+                        if step.min_seniority is None
+                        else policy.seniority_index(step.min_seniority),
+                        STRATEGY_INDEX[step.strategy or tier.strategy],
+                    )
+                )
+            if not steps:
+                steps.append(
+                    StepRT(
+                        0,
+                        "requested",
+                        None,
+                        False,
+                        False,
+                        None,
+                        False,
+                        None,
+                        STRATEGY_INDEX[tier.strategy],
+                    )
+                )
+            targets = tuple(policy.target(tier.name, c) for c in CHANNELS)
+            tiers.append(TierRT(ti, tier.name, targets, tier.value_boost, tuple(steps)))
+        self.tiers = tuple(tiers)
+        self.tier_by_name = {t.name: t for t in self.tiers}
+
+
+class AgentRT:
+    """An agent's profile and live state."""
+
+    __slots__ = (
+        "attributes",
+        "capacity",
+        "counts",
+        "excl_busy",
+        "handled",
+        "id",
+        "idle_since",
+        "languages",
+        "last_offer",
+        "load",
+        "maxc",
+        "no_answers",
+        "pools",
+        "presence",
+        "seniority",
+        "seq",
+        "sigs",
+        "skills",
+        "tasks",
+        "version",
+    )
+
+    def __init__(
+        self,
+        agent_id: str,
+        seq: int,
+        skills: dict[str, int],
+        languages: frozenset[str],
+        seniority: int,
+        maxc: tuple[int, ...],
+        capacity: int,
+        attributes: Any,
+    ) -> None:
+        self.id = agent_id
+        self.seq = seq
+        self.skills = skills
+        self.languages = languages
+        self.seniority = seniority
+        self.maxc = maxc
+        self.capacity = capacity
+        self.attributes = attributes
+        self.presence = 0  # 0 logged out, 1 ready, 2 not ready
+        self.load = 0
+        self.counts = [0] * len(CHANNELS)
+        self.excl_busy = 0
+        self.tasks: dict[str, Work] = {}
+        self.idle_since = 0.0
+        self.last_offer = -1
+        self.handled = 0
+        self.no_answers = 0
+        self.version = 0
+        self.sigs: list[Sig] = []
+        self.pools: list[list[Pool]] = [[] for _ in CHANNELS]
+
+    def can_take(self, ch: int, cost: int, exclusive: bool) -> bool:
+        """Whether the agent, if ready, has room for one more contact on ``ch``."""
+        return (
+            self.counts[ch] < self.maxc[ch]
+            and self.load + cost <= self.capacity
+            and self.excl_busy == 0
+            and (not exclusive or self.load == 0)
+        )
+
+
+class ContactRT:
+    """A live contact."""
+
+    __slots__ = (
+        "arrived_at",
+        "attributes",
+        "ch",
+        "concierge",
+        "excluded",
+        "id",
+        "key",
+        "lang",
+        "min_sen",
+        "negval",
+        "qver",
+        "seq",
+        "sev",
+        "sig",
+        "skills",
+        "state",
+        "step",
+        "step_until",
+        "submitted_at",
+        "tier",
+        "tver",
+        "value",
+        "work",
+    )
+
+    def __init__(
+        self,
+        contact_id: str,
+        seq: int,
+        ch: int,
+        tier: TierRT,
+        value: float,
+        sev: int,
+        skills: tuple[tuple[str, int], ...],
+        lang: str | None,
+        min_sen: int,
+        concierge: str | None,
+        arrived_at: float,
+        key: float,
+        submitted_at: float,
+        attributes: Any,
+    ) -> None:
+        self.id = contact_id
+        self.seq = seq
+        self.ch = ch
+        self.tier = tier
+        self.value = value
+        self.negval = -value
+        self.sev = sev
+        self.skills = skills
+        self.lang = lang
+        self.min_sen = min_sen
+        self.concierge = concierge
+        self.arrived_at = arrived_at
+        self.key = key
+        self.submitted_at = submitted_at
+        self.attributes = attributes
+        self.state = WAITING
+        self.step = 0
+        self.step_until = INF
+        self.sig: Sig | None = None
+        self.qver = 0
+        self.tver = 0
+        self.excluded: set[str] | None = None
+        self.work: Work | None = None
+
+
+class Work:
+    """An offer, and after acceptance the assignment, under one id."""
+
+    __slots__ = (
+        "accepted_at",
+        "agent",
+        "contact",
+        "expires_at",
+        "id",
+        "offered_at",
+        "state",
+        "step",
+        "tver",
+        "until",
+        "why",
+    )
+
+    def __init__(
+        self,
+        work_id: str,
+        contact: ContactRT,
+        agent: AgentRT,
+        offered_at: float,
+        expires_at: float,
+        step: str,
+        state: int,
+        why: tuple[Any, ...],
+    ) -> None:
+        self.id = work_id
+        self.contact = contact
+        self.agent = agent
+        self.offered_at = offered_at
+        self.expires_at = expires_at
+        self.step = step
+        self.state = state
+        self.accepted_at = offered_at if state == ACTIVE else INF
+        self.until = INF  # wrap-up end
+        self.tver = 0
+        self.why = why
+
+
+class Pool:
+    """Available agents eligible for one signature, ordered by one strategy's key.
+
+    Entries are ``(*strategy_key, agent.seq, agent.version, agent)``; an entry is live
+    while the agent's version is unchanged (every change of an agent's availability
+    or figures bumps its version and pushes fresh entries).
+    """
+
+    __slots__ = ("heap", "sig", "strategy")
+
+    def __init__(self, sig: Sig, strategy: int) -> None:
+        self.sig = sig
+        self.strategy = strategy
+        self.heap: list[tuple[Any, ...]] = []
+
+    def push(self, a: AgentRT) -> None:
+        heappush(self.heap, agent_entry(self.strategy, a, self.sig))
+
+    def compact(self) -> None:
+        """Drop stale entries once they outnumber the eligible agents."""
+        heap = self.heap
+        if len(heap) > 2 * len(self.sig.agents) + 64:
+            self.heap = [e for e in heap if e[-2] == e[-1].version]
+            heapify(self.heap)
+
+
+def sig_proficiency(a: AgentRT, sig: Sig) -> int:
+    """The agent's proficiency for a signature: the lowest over its required skills."""
+    if not sig.skills:
+        return 0
+    return min(a.skills.get(s, 0) for s, _ in sig.skills)
+
+
+def agent_entry(strategy: int, a: AgentRT, sig: Sig) -> tuple[Any, ...]:
+    """The pool entry of agent ``a`` under ``strategy``; smaller is preferred."""
+    if strategy == S_LONGEST_IDLE:
+        return (a.idle_since, a.seq, a.version, a)
+    if strategy == S_MOST_PROFICIENT:
+        return (-sig_proficiency(a, sig), a.idle_since, a.seq, a.version, a)
+    if strategy == S_LEAST_OCCUPIED:
+        return (a.load / a.capacity, a.idle_since, a.seq, a.version, a)
+    if strategy == S_ROUND_ROBIN:
+        return (a.last_offer, a.seq, a.version, a)
+    return (a.handled, a.idle_since, a.seq, a.version, a)
+
+
+class Sig:
+    """A requirement signature with its queue, eligible agents and pools."""
+
+    __slots__ = (
+        "agents",
+        "ch",
+        "concierge",
+        "heap",
+        "key",
+        "lang",
+        "live",
+        "min_sen",
+        "pools",
+        "skills",
+    )
+
+    def __init__(self, key: tuple[Any, ...]) -> None:
+        self.key = key
+        self.ch: int = key[0]
+        self.skills: tuple[tuple[str, int], ...] = key[1]
+        self.lang: str | None = key[2]
+        self.min_sen: int = key[3]
+        self.concierge: str | None = key[4]
+        self.heap: list[tuple[Any, ...]] = []
+        self.live = 0
+        self.agents: set[AgentRT] = set()
+        self.pools: list[Pool | None] = [None] * len(STRATEGIES)
+
+    def eligible(self, a: AgentRT) -> bool:
+        """Whether agent ``a``'s profile meets this signature (presence and load aside)."""
+        if a.maxc[self.ch] <= 0:
+            return False
+        if self.concierge is not None:
+            return a.id == self.concierge
+        if self.lang is not None and self.lang not in a.languages:
+            return False
+        if a.seniority < self.min_sen:
+            return False
+        skills = a.skills
+        return all(skills.get(s, 0) >= p for s, p in self.skills)
+
+    # -- the waiting queue ------------------------------------------------------------
+
+    def push(self, c: ContactRT) -> None:
+        c.qver += 1
+        c.sig = self
+        self.live += 1
+        heappush(self.heap, (c.key, c.negval, c.seq, c.qver, c))
+
+    def remove(self, c: ContactRT) -> None:
+        """Take ``c`` out of the queue (lazily unless it is the head)."""
+        c.qver += 1
+        c.sig = None
+        self.live -= 1
+        heap = self.heap
+        while heap and heap[0][3] != heap[0][4].qver:
+            heappop(heap)
+        if len(heap) > 2 * self.live + 64:
+            self.heap = [e for e in heap if e[3] == e[4].qver]
+            heapify(self.heap)
+
+    def contacts(self) -> list[ContactRT]:
+        """Live waiting contacts, best first (slow; for checks and snapshots)."""
+        return [e[4] for e in sorted(self.heap) if e[3] == e[4].qver]

@@ -1,0 +1,101 @@
+"""The one exception tree of tierroute.
+
+Every error raised on purpose by tierroute derives from :class:`TierRouteError`,
+and also from the builtin exception a caller would naturally catch:
+
+=====================  ==========================  ===============================
+class                  also a                      raised when
+=====================  ==========================  ===============================
+``InvalidArgument``    ``ValueError``              an argument has a bad value
+``PolicyError``        ``ValueError``              a policy or scenario is invalid
+``DuplicateId``        ``ValueError``              an id is already in use
+``TimeWentBackwards``  ``ValueError``              ``now`` is before the router's
+``UnknownId``          ``KeyError``                an id is not known
+``UnknownAgent``       ``KeyError``                an agent id is not known
+``UnknownContact``     ``KeyError``                a contact id is not known
+``UnknownOffer``       ``KeyError``                an offer id is not known
+``RoutingStateError``  ``RuntimeError``            a call is not valid in the
+                                                   current state (e.g. accepting
+                                                   an expired offer)
+=====================  ==========================  ===============================
+
+A router call that raises leaves the router exactly as it was.
+
+>>> from tierroute.errors import UnknownAgent
+>>> try:
+...     raise UnknownAgent("agent 'a9' is not registered")
+... except KeyError as exc:
+...     print(exc)
+agent 'a9' is not registered
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DuplicateId",
+    "InvalidArgument",
+    "PolicyError",
+    "RoutingStateError",
+    "TierRouteError",
+    "TimeWentBackwards",
+    "UnknownAgent",
+    "UnknownContact",
+    "UnknownId",
+    "UnknownOffer",
+]
+
+
+class TierRouteError(Exception):
+    """Base class of every error tierroute raises on purpose."""
+
+
+class InvalidArgument(TierRouteError, ValueError):
+    """An argument has a value the call cannot accept; the message names it."""
+
+
+class PolicyError(InvalidArgument):
+    """A policy, scenario or configuration file is invalid.
+
+    Attributes:
+        source: The file or object the bad value came from, if known.
+        location: The path of the bad field (e.g. ``tiers.2.targets.voice``).
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, location: str | None = None):
+        super().__init__(message)
+        self.source = source
+        self.location = location
+
+
+class DuplicateId(InvalidArgument):
+    """An id is already in use by a live agent, contact or offer."""
+
+
+class TimeWentBackwards(InvalidArgument):
+    """``now`` is earlier than the time the router has already reached."""
+
+
+class UnknownId(TierRouteError, KeyError):
+    """An id does not name anything the router knows.
+
+    ``KeyError`` quotes its message when printed; this class prints it as written.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownAgent(UnknownId):
+    """No agent with this id is registered."""
+
+
+class UnknownContact(UnknownId):
+    """No live contact has this id."""
+
+
+class UnknownOffer(UnknownId):
+    """No live offer or assignment has this id."""
+
+
+class RoutingStateError(TierRouteError, RuntimeError):
+    """The call is valid in general but not in the current state."""
