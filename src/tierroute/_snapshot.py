@@ -202,6 +202,7 @@ def _load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float]
         a.handled = int(d["handled"])
         a.no_answers = int(d["no_answers"])
         r._agents[a.id] = a
+        r._link_agent(a)
     contacts = {}
     for d in data["contacts"]:
         c = _make_contact(r, d)

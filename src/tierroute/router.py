@@ -142,6 +142,8 @@ class Router:
         self._contacts: dict[str, ContactRT] = {}
         self._works: dict[str, Work] = {}
         self._sigs: dict[tuple[Any, ...], Sig] = {}
+        self._by_skill: dict[str, set[AgentRT]] = {}
+        self._by_lang: dict[str, set[AgentRT]] = {}
         self._timers: list[tuple[float, int, int, Any, int]] = []
         self._history: OrderedDict[str, Work] = OrderedDict()
         self._agent_seq = 0
@@ -358,11 +360,11 @@ class Router:
                 self._release(w, now)
                 self._retire(w)
             if old != _LOGGED_OUT:
-                for sig in [s for s in a.sigs if s.concierge == a.id and s.live]:
-                    for c in sig.contacts():
-                        sig.remove(c)
-                        self._enter_step(c, c.step + 1, now)
-                        self._place(c, now, out, "relaxed")
+                mine = [c for s in a.sigs if s.concierge == a.id for c in s.contacts()]
+                for c in sorted(mine, key=_contact_order):
+                    c.sig.remove(c)  # type: ignore[union-attr]
+                    self._enter_step(c, c.step + 1, now)
+                    self._place(c, now, out, "relaxed")
         a.version += 1
 
     def _check_agent_spec(
@@ -399,6 +401,10 @@ class Router:
         return skills, frozenset(langs), sen, tuple(maxc), cap, spec.attributes
 
     def _link_agent(self, a: AgentRT) -> None:
+        for skill in a.skills:
+            self._by_skill.setdefault(skill, set()).add(a)
+        for lang in a.languages:
+            self._by_lang.setdefault(lang, set()).add(a)
         a.sigs = []
         a.pools = [[] for _ in CHANNELS]
         for sig in self._sigs.values():
@@ -408,6 +414,10 @@ class Router:
                 a.pools[sig.ch].extend(p for p in sig.pools if p is not None)
 
     def _unlink_agent(self, a: AgentRT) -> None:
+        for skill in a.skills:
+            self._by_skill[skill].discard(a)
+        for lang in a.languages:
+            self._by_lang[lang].discard(a)
         for sig in a.sigs:
             sig.agents.discard(a)
         a.sigs = []
@@ -761,11 +771,23 @@ class Router:
         if sig is None:
             sig = Sig(key)
             self._sigs[key] = sig
-            for a in self._agents.values():
+            for a in self._candidates(sig):
                 if sig.eligible(a):
                     sig.agents.add(a)
                     a.sigs.append(sig)
         return sig
+
+    def _candidates(self, sig: Sig) -> Any:
+        """Agents that might meet ``sig``: those with its rarest skill, else its
+        language, else everyone (the eligibility check does the rest)."""
+        if sig.concierge is not None:
+            a = self._agents.get(sig.concierge)
+            return () if a is None else (a,)
+        if sig.skills:
+            return min((self._by_skill.get(s, _EMPTY) for s, _ in sig.skills), key=len)
+        if sig.lang is not None:
+            return self._by_lang.get(sig.lang, _EMPTY)
+        return self._agents.values()
 
     def _enter_step(self, c: ContactRT, index: int, now: float) -> None:
         """Put ``c`` on the first applicable step from ``index`` on."""
@@ -1057,9 +1079,10 @@ class Router:
             raise UnknownOffer(f"offer {offer_id!r} is not live") from None
 
     def _channel(self, ch: Channel | str, what: str) -> int:
+        # Channel is a StrEnum: "voice" and Channel.VOICE hash and compare equal.
         try:
-            return CHANNEL_INDEX[Channel(ch)]
-        except (ValueError, TypeError):
+            return CHANNEL_INDEX[ch]  # type: ignore[index]
+        except (KeyError, TypeError):
             raise InvalidArgument(
                 f"{what}: unknown channel {ch!r}; channels are {[c.value for c in CHANNELS]}"
             ) from None
@@ -1133,6 +1156,13 @@ def _finite_time(value: Any, name: str) -> float:
 
 def _work_order(w: Work) -> int:
     return int(w.id[1:])
+
+
+def _contact_order(c: ContactRT) -> tuple[float, float, int]:
+    return (c.key, c.negval, c.seq)
+
+
+_EMPTY: frozenset[AgentRT] = frozenset()
 
 
 def _pool_skip(
