@@ -85,7 +85,7 @@ def run_demo(
                 echo(f"t={t:7.1f}s  {action} {oid} refused: {exc}")
             pending.sort()
         tier = str(rng.choice(("standard", "premium", "elite"), p=(0.6, 0.3, 0.1)))
-        spec = ContactSpec(
+        contact = ContactSpec(
             f"c{n}",
             str(rng.choice(("voice", "chat", "email"), p=(0.5, 0.3, 0.2))),
             tier,
@@ -95,7 +95,7 @@ def run_demo(
             language=str(rng.choice(_LANGS)),
             concierge="agent-0" if tier == "elite" else None,
         )
-        handle(router.submit(spec, now=now))
+        handle(router.submit(contact, now=now))
     stats = router.stats()
     echo(
         f"after {contacts} contacts at t={now:.0f}s: "
