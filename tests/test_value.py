@@ -173,6 +173,19 @@ def test_score_saturates_at_one() -> None:
     assert MODEL.score(huge).tier == "elite"
 
 
+def test_score_clipped_when_normalised_weights_overshoot() -> None:
+    # These weights, normalised, add up to one ulp over 1 when every factor is 1.
+    model = ValueModel(weights=ValueWeights(clv=1.4, rfm=1.2, margin=0.8, connected=0.6))
+    top = CustomerProfile(
+        clv_past=1e300, recency_days=0, frequency=1e300, spend=1e300, connected_value=1e300
+    )
+    vs = model.score(top)
+    p = vs.parts
+    assert p["clv"] + p["rfm"] + p["margin"] + p["connected"] > 1.0
+    assert vs.score == 1.0
+    assert batch_of(model, [top]).scores[0] == 1.0
+
+
 # --------------------------------------------------------------------- tiers
 
 
@@ -498,12 +511,12 @@ def test_tier_for_is_monotone_in_score(s: float, strategic: bool) -> None:
 @pytest.mark.parametrize("bad", [-1.0, math.nan, math.inf])
 def test_profile_rejects_bad_numbers(field: str, bad: float) -> None:
     with pytest.raises(ValidationError, match=field):
-        CustomerProfile(**{field: bad})
+        CustomerProfile.model_validate({field: bad})
 
 
 def test_profile_is_frozen_and_strict_about_fields() -> None:
     with pytest.raises(ValidationError):
-        REFERENCE.spend = 5.0  # type: ignore[misc]
+        REFERENCE.spend = 5.0
     with pytest.raises(ValidationError, match="tier"):
         CustomerProfile(tier="elite")  # type: ignore[call-arg]
 

@@ -44,22 +44,25 @@ from tierroute.policy import (
 )
 from tierroute.presets import get_preset, prestige
 from tierroute.router import Router
+from tierroute.value import BatchScores, CustomerProfile, ValueModel, ValueScore, ValueWeights
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "LIVE_CHANNELS",
     "AgentSpec",
     "AgentState",
     "AgentStatus",
+    "BatchScores",
     "Channel",
     "ChannelPolicy",
     "ContactSpec",
     "ContactState",
     "ContactStatus",
+    "CustomerProfile",
     "DuplicateId",
     "Explanation",
     "InvalidArgument",
+    "LIVE_CHANNELS",
     "ManualClock",
     "Offer",
     "OfferPolicy",
@@ -80,6 +83,9 @@ __all__ = [
     "UnknownContact",
     "UnknownId",
     "UnknownOffer",
+    "ValueModel",
+    "ValueScore",
+    "ValueWeights",
     "get_preset",
     "prestige",
 ]

@@ -256,7 +256,8 @@ class _Derived(NamedTuple):
 class ValueModel(BaseModel):
     """Configuration of the value score and the tiers, and the scoring itself.
 
-    The reference amounts are where a component reaches half its maximum. The
+    Each ``*_reference`` is the input at which its factor reaches 0.5 (the margin
+    factor: 0.75, halfway from break-even to its maximum). The
     defaults describe a mid-market consumer business; **calibrate them on your
     own customer base**: a good start is to set each reference near the 80th
     percentile of its input, so that the top ~20% of customers -- who typically
