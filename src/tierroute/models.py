@@ -212,3 +212,4 @@ class ContactStatus:
     step: str
     agent_id: str | None
     offer_id: str | None
+    attributes: Mapping[str, Any] | None = None

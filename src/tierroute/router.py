@@ -719,6 +719,7 @@ class Router:
             c.tier.steps[c.step].name,
             None if w is None else w.agent.id,
             None if w is None else w.id,
+            c.attributes,
         )
 
     def stats(self) -> dict[str, int]:
