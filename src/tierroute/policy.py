@@ -343,9 +343,18 @@ class Policy(_Frozen):
         """Build a policy from a mapping, raising :class:`PolicyError` on bad input.
 
         Args:
-            data: The policy fields. A ``preset`` key names a built-in preset whose
-                fields the other keys override (top-level keys replace whole fields).
+            data: The policy fields. A ``preset`` key names a built-in preset that
+                the other keys override: tables merge key by key (``offer =
+                {auto_accept = true}`` keeps the preset's timeout), ``tiers`` merge
+                by tier ``name`` (unknown names are appended), other values replace.
             source: Name of the file the mapping came from, for error messages.
+
+        >>> p = Policy.from_mapping({"preset": "prestige", "offer": {"auto_accept": True},
+        ...                          "tiers": [{"name": "elite", "value_boost": 0.5}]})
+        >>> p.offer.auto_accept, p.offer.timeout_s, p.tier("elite").value_boost
+        (True, 20.0, 0.5)
+        >>> [s.name for s in p.tier("elite").relaxation][0]
+        'concierge'
         """
         payload = dict(data)
         preset = payload.pop("preset", None)
@@ -356,8 +365,7 @@ class Policy(_Frozen):
                 base = get_preset(str(preset)).model_dump(mode="json")
             except KeyError as exc:
                 raise PolicyError(str(exc), source=source, location="preset") from None
-            base.update(payload)
-            payload = base
+            payload = _merge_policy(base, payload)
         try:
             return cls.model_validate(payload)
         except ValidationError as exc:
@@ -377,6 +385,33 @@ class Policy(_Frozen):
     def json_schema(cls) -> dict[str, Any]:
         """The JSON Schema of a policy file."""
         return cls.model_json_schema()
+
+
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, Mapping):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = _merge(base[k], v) if k in base else v
+        return out
+    return over
+
+
+def _merge_policy(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge policy overrides into a preset's fields (tiers by name)."""
+    tiers = over.get("tiers")
+    out = _merge(base, {k: v for k, v in over.items() if k != "tiers"})
+    if isinstance(tiers, list) and all(isinstance(t, Mapping) and "name" in t for t in tiers):
+        merged = [dict(t) for t in base["tiers"]]
+        index = {t["name"]: i for i, t in enumerate(merged)}
+        for t in tiers:
+            if t["name"] in index:
+                merged[index[t["name"]]] = _merge(merged[index[t["name"]]], t)
+            else:
+                merged.append(dict(t))
+        out["tiers"] = merged
+    elif tiers is not None:
+        out["tiers"] = tiers
+    return dict(out)
 
 
 def load_mapping_file(path: str | Path) -> dict[str, Any]:
