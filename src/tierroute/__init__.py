@@ -44,6 +44,18 @@ from tierroute.policy import (
 )
 from tierroute.presets import get_preset, prestige
 from tierroute.router import Router
+from tierroute.staffing import (
+    ErlangAResult,
+    StaffingResult,
+    asa,
+    erlang_a,
+    erlang_b,
+    erlang_c,
+    occupancy,
+    required_agents,
+    required_agents_by_interval,
+    service_level,
+)
 from tierroute.value import BatchScores, CustomerProfile, ValueModel, ValueScore, ValueWeights
 
 __version__ = "0.1.0"
@@ -60,6 +72,7 @@ __all__ = [
     "ContactStatus",
     "CustomerProfile",
     "DuplicateId",
+    "ErlangAResult",
     "Explanation",
     "InvalidArgument",
     "LIVE_CHANNELS",
@@ -75,6 +88,7 @@ __all__ = [
     "Router",
     "RoutingStateError",
     "Severity",
+    "StaffingResult",
     "Strategy",
     "TierPolicy",
     "TierRouteError",
@@ -86,6 +100,14 @@ __all__ = [
     "ValueModel",
     "ValueScore",
     "ValueWeights",
+    "asa",
+    "erlang_a",
+    "erlang_b",
+    "erlang_c",
     "get_preset",
+    "occupancy",
     "prestige",
+    "required_agents",
+    "required_agents_by_interval",
+    "service_level",
 ]
