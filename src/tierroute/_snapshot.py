@@ -21,6 +21,7 @@ from tierroute._state import (
     INF,
     OFFERED,
     RESERVED,
+    T_RELAX,
     WAITING,
     AgentRT,
     ContactRT,
@@ -71,10 +72,14 @@ def _contact(c: ContactRT) -> dict[str, Any]:
 def dump(r: Router) -> dict[str, Any]:
     """Snapshot data of router ``r``."""
     works = sorted(r._works.values(), key=lambda w: int(w.id[1:]))
-    live_ids = set(r._contacts)
-    detached = {w.contact.id: w.contact for w in works if w.contact.id not in live_ids}
+    live = {id(c) for c in r._contacts.values()}
+    detached = {w.contact.seq: w.contact for w in works if id(w.contact) not in live}
+    # Relaxation timers name a contact by its submit sequence; expiry and wrap-up
+    # timers name a work by its offer id (the two id spaces may overlap).
     timers = sorted(
-        [t, seq, kind, obj.id] for t, seq, kind, obj, ver in r._timers if obj.tver == ver
+        [t, seq, kind, obj.seq if kind == T_RELAX else obj.id]
+        for t, seq, kind, obj, ver in r._timers
+        if obj.tver == ver
     )
     return {
         "format": FORMAT,
@@ -111,7 +116,7 @@ def dump(r: Router) -> dict[str, Any]:
         "works": [
             {
                 "id": w.id,
-                "contact": w.contact.id,
+                "contact": w.contact.seq,
                 "agent": w.agent.id,
                 "offered_at": w.offered_at,
                 "expires_at": _f(w.expires_at),
@@ -203,16 +208,17 @@ def _load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float]
         a.no_answers = int(d["no_answers"])
         r._agents[a.id] = a
         r._link_agent(a)
-    contacts = {}
+    contacts: dict[int, ContactRT] = {}  # by submit sequence, unique for all time
     for d in data["contacts"]:
         c = _make_contact(r, d)
         r._contacts[c.id] = c
-        contacts[c.id] = c
+        contacts[c.seq] = c
     for d in data["detached"]:
-        contacts[d["id"]] = _make_contact(r, d)
+        c = _make_contact(r, d)
+        contacts[c.seq] = c
     cost, excl = r._c.cost, r._c.exclusive
     for d in data["works"]:
-        c = contacts[d["contact"]]
+        c = contacts[int(d["contact"])]
         a = r._agents[d["agent"]]
         why = d["why"]
         rival = None if why[9] is None else (str(why[9][0]), float(why[9][1]))
@@ -233,7 +239,7 @@ def _load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float]
         a.counts[c.ch] += 1
         if excl[c.ch]:
             a.excl_busy += 1
-        if c.id in r._contacts and (
+        if r._contacts.get(c.id) is c and (
             (c.state == OFFERED and w.state == RESERVED)
             or (c.state == IN_SERVICE and w.state == ACTIVE)
         ):
@@ -242,10 +248,9 @@ def _load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float]
     for c in r._contacts.values():
         if c.state == WAITING:
             r._sig_for(c).push(c)
-    objects: dict[str, Any] = {**r._contacts, **r._works}
     timers = []
     for t, tseq, kind, ref in data["timers"]:
-        obj = objects[ref]
+        obj: Any = contacts[int(ref)] if kind == T_RELAX else r._works[ref]
         obj.tver += 1
         timers.append((float(t), int(tseq), int(kind), obj, obj.tver))
     heapify(timers)

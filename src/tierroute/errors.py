@@ -31,6 +31,8 @@ agent 'a9' is not registered
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "DuplicateId",
     "InvalidArgument",
@@ -46,7 +48,15 @@ __all__ = [
 
 
 class TierRouteError(Exception):
-    """Base class of every error tierroute raises on purpose."""
+    """Base class of every error tierroute raises on purpose.
+
+    Attributes:
+        offers: Offers made by timers that fired (because they were due at the call's
+            ``now``) before the call was found invalid; empty otherwise. The host
+            must act on them as on any returned offers.
+    """
+
+    offers: tuple[Any, ...] = ()
 
 
 class InvalidArgument(TierRouteError, ValueError):

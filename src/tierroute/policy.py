@@ -364,7 +364,10 @@ class Policy(_Frozen):
             try:
                 base = get_preset(str(preset)).model_dump(mode="json")
             except KeyError as exc:
-                raise PolicyError(str(exc), source=source, location="preset") from None
+                where = f"{source}: " if source else ""
+                raise PolicyError(
+                    f"{where}preset: {exc.args[0]}", source=source, location="preset"
+                ) from None
             payload = _merge_policy(base, payload)
         try:
             return cls.model_validate(payload)
@@ -426,6 +429,10 @@ def load_mapping_file(path: str | Path) -> dict[str, Any]:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise PolicyError(f"{p}: cannot read file: {exc.strerror}", source=str(p)) from None
+    except UnicodeDecodeError as exc:
+        raise PolicyError(
+            f"{p}: not UTF-8 text (byte {exc.start}: {exc.reason})", source=str(p)
+        ) from None
     suffix = p.suffix.lower()
     try:
         if suffix == ".toml":

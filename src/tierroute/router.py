@@ -12,6 +12,13 @@ mutating call
 3. applies the call and returns every :class:`~tierroute.models.Offer` made while
    doing 2 and 3, in decision order.
 
+A call that raises in step 1 changes nothing. A host that calls :meth:`Router.advance`
+at :meth:`Router.next_deadline` never has timers due at a call's ``now``; one that is
+late may find that a due timer makes the call invalid (an offer withdrawn because its
+agent went not ready, a contact answered under auto-accept). Time cannot be undone:
+the router is then left exactly as ``advance(now)`` alone would leave it, and the
+error carries the offers those timers made in its ``offers`` attribute.
+
 How decisions are made (the same rules as the naive oracle in the test suite):
 
 - A contact that starts waiting (submitted, moved to a new relaxation step, returned
@@ -63,6 +70,7 @@ from tierroute.errors import (
     DuplicateId,
     InvalidArgument,
     RoutingStateError,
+    TierRouteError,
     TimeWentBackwards,
     UnknownAgent,
     UnknownContact,
@@ -183,13 +191,16 @@ class Router:
             raise TimeWentBackwards(f"{name}={t!r} is before the router's time {self._now!r}")
         return t
 
-    def _fire(self, now: float, out: list[Offer]) -> None:
-        """Fire every timer due at or before ``now``, each at its own time."""
+    def _fire(self, now: float, out: list[Offer]) -> bool:
+        """Fire every timer due at or before ``now``, each at its own time; say whether
+        any did."""
         timers = self._timers
+        fired = False
         while timers and timers[0][0] <= now:
             t, _, kind, obj, ver = heappop(timers)
             if obj.tver != ver:
                 continue
+            fired = True
             self._now = t
             if kind == T_RELAX:
                 self._on_relax(obj, t, out)
@@ -198,6 +209,16 @@ class Router:
             else:
                 self._on_wrap_end(obj, t, out)
         self._now = now
+        return fired
+
+    def _recheck(self, out: list[Offer], check: Callable[..., Any], *args: Any) -> Any:
+        """Re-run a state check after due timers fired; on failure the error carries
+        the offers those timers made."""
+        try:
+            return check(*args)
+        except TierRouteError as exc:
+            exc.offers = tuple(out)
+            raise
 
     def _timer(self, t: float, kind: int, obj: ContactRT | Work) -> None:
         obj.tver += 1
@@ -295,15 +316,11 @@ class Router:
         t = self._begin(now)
         if not isinstance(spec, AgentSpec):
             raise InvalidArgument(f"spec must be an AgentSpec, got {type(spec).__name__}")
-        a = self._agent(spec.agent_id)
         fields = self._check_agent_spec(spec)
-        if a.tasks:
-            raise RoutingStateError(
-                f"agent {spec.agent_id!r} has work in progress ({sorted(a.tasks)}); "
-                "update its profile when it is free"
-            )
+        a = self._agent_free(spec.agent_id)
         out: list[Offer] = []
-        self._fire(t, out)
+        if self._fire(t, out):
+            self._recheck(out, self._agent_free, spec.agent_id)
         self._unlink_agent(a)
         a.skills, a.languages, a.seniority, a.maxc, a.capacity, a.attributes = fields
         self._link_agent(a)
@@ -311,6 +328,15 @@ class Router:
         if a.presence == _READY:
             self._agent_seek(a, t, out, "agent_updated")
         return out
+
+    def _agent_free(self, agent_id: str) -> AgentRT:
+        a = self._agent(agent_id)
+        if a.tasks:
+            raise RoutingStateError(
+                f"agent {agent_id!r} has work in progress ({sorted(a.tasks)}); "
+                "update its profile when it is free"
+            )
+        return a
 
     def set_agent_state(
         self, agent_id: str, presence: Presence | str, *, now: float | None = None
@@ -328,18 +354,23 @@ class Router:
             RoutingStateError: Logging out with contacts in service.
         """
         t = self._begin(now)
-        a = self._agent(agent_id)
         pres = self._presence(presence)
+        a = self._presence_allowed(agent_id, pres)
+        out: list[Offer] = []
+        if self._fire(t, out):
+            self._recheck(out, self._presence_allowed, agent_id, pres)
+        self._set_presence(a, pres, t, out)
+        return out
+
+    def _presence_allowed(self, agent_id: str, pres: int) -> AgentRT:
+        a = self._agent(agent_id)
         if pres == _LOGGED_OUT:
             busy = sorted(w.contact.id for w in a.tasks.values() if w.state == ACTIVE)
             if busy:
                 raise RoutingStateError(
                     f"agent {agent_id!r} cannot log out with contacts in service: {busy}"
                 )
-        out: list[Offer] = []
-        self._fire(t, out)
-        self._set_presence(a, pres, t, out)
-        return out
+        return a
 
     def _set_presence(self, a: AgentRT, pres: int, now: float, out: list[Offer]) -> None:
         if pres == a.presence:
@@ -511,14 +542,10 @@ class Router:
             RoutingStateError: The contact is in service (complete it instead).
         """
         t = self._begin(now)
-        c = self._contact(contact_id)
-        if c.state == IN_SERVICE:
-            raise RoutingStateError(
-                f"contact {contact_id!r} is in service with {c.work.agent.id!r}; "  # type: ignore[union-attr]
-                "complete its assignment instead"
-            )
+        c = self._abandonable(contact_id)
         out: list[Offer] = []
-        self._fire(t, out)
+        if self._fire(t, out):
+            c = self._recheck(out, self._abandonable, contact_id)
         del self._contacts[contact_id]
         self._abandoned += 1
         c.tver += 1
@@ -531,6 +558,15 @@ class Router:
         self._retire(w)
         self._agent_seek(w.agent, t, out, "capacity_freed")
         return out
+
+    def _abandonable(self, contact_id: str) -> ContactRT:
+        c = self._contact(contact_id)
+        if c.state == IN_SERVICE:
+            raise RoutingStateError(
+                f"contact {contact_id!r} is in service with {c.work.agent.id!r}; "  # type: ignore[union-attr]
+                "complete its assignment instead"
+            )
+        return c
 
     def transfer(
         self,
@@ -586,7 +622,8 @@ class Router:
             c.work = None
             c.state = WAITING
         c.skills, c.lang, c.min_sen = new_skills, new_lang, new_sen
-        c.excluded = None if agent is None else {agent.id}
+        if agent is not None:
+            c.excluded = (c.excluded or set()) | {agent.id}
         self._enter_step(c, 0, t)
         self._place(c, t, out, "transferred")
         if agent is not None and agent.presence == _READY:
@@ -603,13 +640,10 @@ class Router:
             RoutingStateError: Already accepted, or expired at or before ``now``.
         """
         t = self._begin(now)
-        w = self._work(offer_id)
-        if w.state != RESERVED:
-            raise RoutingStateError(f"offer {offer_id!r} was already accepted")
-        if w.expires_at <= t:
-            raise RoutingStateError(f"offer {offer_id!r} expired at {w.expires_at!r} (now {t!r})")
+        w = self._ringing(offer_id, t)
         out: list[Offer] = []
-        self._fire(t, out)
+        if self._fire(t, out):
+            w = self._recheck(out, self._ringing, offer_id, t)
         self._activate(w, t)
         a = w.agent
         a.version += 1
@@ -625,13 +659,10 @@ class Router:
             RoutingStateError: Already accepted, or expired at or before ``now``.
         """
         t = self._begin(now)
-        w = self._work(offer_id)
-        if w.state != RESERVED:
-            raise RoutingStateError(f"offer {offer_id!r} was already accepted; transfer instead")
-        if w.expires_at <= t:
-            raise RoutingStateError(f"offer {offer_id!r} expired at {w.expires_at!r} (now {t!r})")
+        w = self._ringing(offer_id, t)
         out: list[Offer] = []
-        self._fire(t, out)
+        if self._fire(t, out):
+            w = self._recheck(out, self._ringing, offer_id, t)
         self._decline(w, t, out, no_answer=self._c.reject_no_answer)
         return out
 
@@ -666,7 +697,10 @@ class Router:
         Raises:
             UnknownOffer: The offer is unknown or too old.
         """
-        w = self._works.get(offer_id) or self._history.get(offer_id)
+        try:
+            w = self._works.get(offer_id) or self._history.get(offer_id)
+        except TypeError:
+            w = None
         if w is None:
             raise UnknownOffer(f"offer {offer_id!r} is not live and not in the explain history")
         return build_explanation(self._c, w)
@@ -895,7 +929,16 @@ class Router:
                     break
                 c = best[4]
                 best_sig.remove(c)
-                skipped = tuple(p for p in passed if self._contacts[p].key <= c.key)
+                nxt = best_sig.heap[0] if best_sig.heap else None
+                if nxt is not None and (rival is None or nxt < rival):
+                    ex = nxt[4].excluded
+                    if ex is None or aid not in ex:
+                        rival = nxt
+                skipped = tuple(
+                    x.id
+                    for x in sorted((self._contacts[p] for p in passed), key=_contact_order)
+                    if x.key <= c.key
+                )
                 self._offer(
                     c,
                     a,
@@ -1072,6 +1115,14 @@ class Router:
             return self._contacts[contact_id]
         except (KeyError, TypeError):
             raise UnknownContact(f"contact {contact_id!r} is not live") from None
+
+    def _ringing(self, offer_id: str, now: float) -> Work:
+        w = self._work(offer_id)
+        if w.state != RESERVED:
+            raise RoutingStateError(f"offer {offer_id!r} was already accepted")
+        if w.expires_at <= now:
+            raise RoutingStateError(f"offer {offer_id!r} expired at {w.expires_at!r} (now {now!r})")
+        return w
 
     def _work(self, offer_id: str) -> Work:
         try:

@@ -1,0 +1,73 @@
+"""Discrete-event simulation of a contact center driving the real router.
+
+A :class:`Scenario` (agent groups and shifts, contact streams with arrival
+profiles, handle-time and patience distributions, a routing policy) is run for
+independent replications by :func:`simulate`, on any
+:class:`concurrent.futures.Executor`; the :class:`SimulationResult` has per tier ×
+channel × interval figures with 95 % confidence intervals and flat per-contact
+records.
+
+The modules: :mod:`~tierroute.simulation.scenario` (the input model),
+:mod:`~tierroute.simulation.distributions`, :mod:`~tierroute.simulation.arrivals`
+(rate profiles and thinning), :mod:`~tierroute.simulation.plan` (the scenario
+compiled), :mod:`~tierroute.simulation.engine` (the event loop),
+:mod:`~tierroute.simulation.metrics` and :mod:`~tierroute.simulation.result`
+(statistics), :mod:`~tierroute.simulation.runner` (replications) and
+:mod:`~tierroute.simulation.report` (tables and plots).
+"""
+
+from tierroute.simulation.arrivals import (
+    ConstantArrivals,
+    IntervalArrivals,
+    Peak,
+    ScheduledArrivals,
+    SmoothArrivals,
+)
+from tierroute.simulation.distributions import (
+    Deterministic,
+    Empirical,
+    Exponential,
+    Gamma,
+    LogNormal,
+)
+from tierroute.simulation.engine import ReplicationData, RouterPort, run_replication
+from tierroute.simulation.metrics import Estimate
+from tierroute.simulation.result import SimulationResult
+from tierroute.simulation.runner import simulate
+from tierroute.simulation.scenario import (
+    AgentGroup,
+    Backlog,
+    Break,
+    ChannelCost,
+    ContactStream,
+    Period,
+    Scenario,
+    Shift,
+)
+
+__all__ = [
+    "AgentGroup",
+    "Backlog",
+    "Break",
+    "ChannelCost",
+    "ConstantArrivals",
+    "ContactStream",
+    "Deterministic",
+    "Empirical",
+    "Estimate",
+    "Exponential",
+    "Gamma",
+    "IntervalArrivals",
+    "LogNormal",
+    "Peak",
+    "Period",
+    "ReplicationData",
+    "RouterPort",
+    "Scenario",
+    "ScheduledArrivals",
+    "Shift",
+    "SimulationResult",
+    "SmoothArrivals",
+    "run_replication",
+    "simulate",
+]

@@ -1,0 +1,492 @@
+"""The discrete-event engine: one replication of a scenario, driving the real router.
+
+One event heap of ``(time, seq, kind, payload)`` tuples holds arrivals (one pending
+per stream), abandonments, service completions and agent presence changes. Before
+an event at time ``t`` is processed, the router's own timers due by ``t``
+(relaxation steps, wrap-up ends) are fired with ``advance(deadline)`` and the
+offers they produce are taken. Every offer is an accepted assignment (the policy
+auto-accepts): the engine draws nothing more, it already holds the contact's
+handle time, and schedules the completion. No routing decision is made here.
+
+Hot path rules: plain tuples and lists, no pydantic, no f-strings, no closures
+made per event; per-contact facts are appended to columns that
+:mod:`~tierroute.simulation.metrics` aggregates with numpy at the end.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from dataclasses import dataclass, field
+from heapq import heappop, heappush
+from itertools import count
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tierroute.models import ContactSpec, Offer
+from tierroute.policy import Policy
+from tierroute.router import Router
+from tierroute.simulation.arrivals import StreamSource
+from tierroute.simulation.plan import CHANNELS, Plan, build_plan
+from tierroute.simulation.scenario import Scenario
+
+__all__ = ["ReplicationData", "RouterPort", "run_replication"]
+
+# Event kinds
+_ARRIVAL, _COMPLETE, _ABANDON, _SHIFT_ON, _SHIFT_OFF, _BREAK_ON, _BREAK_OFF, _LOGOUT = range(8)
+# Contact outcomes
+WAITING, ANSWERED, ABANDONED = 0, 1, 2
+_INF = float("inf")
+
+
+class RouterPort:
+    """The only door between the engine and :class:`~tierroute.Router`.
+
+    Each attribute is a plain callable the engine binds to a local once, so a
+    faster router entry point can be swapped in here without touching the loop.
+    """
+
+    __slots__ = (
+        "abandon",
+        "add_agent",
+        "advance",
+        "complete",
+        "next_deadline",
+        "router",
+        "set_state",
+        "stats",
+        "submit",
+    )
+
+    def __init__(self, policy: Policy) -> None:
+        router = Router(policy, start=0.0)
+        self.router = router
+        self.add_agent = router.add_agent
+        self.submit = router.submit
+        self.complete = router.complete
+        self.abandon = router.abandon
+        self.advance = router.advance
+        self.next_deadline = router.next_deadline
+        self.set_state = router.set_agent_state
+        self.stats = router.stats
+
+
+@dataclass
+class ReplicationData:
+    """What one replication produced: per-contact columns and agent presence.
+
+    Times are clock times (seconds since midnight of the scenario's day). Codes
+    index the :class:`~tierroute.simulation.plan.Meta` tables.
+
+    Attributes:
+        index: Replication number.
+        busyness: The day's busyness factor.
+        end: When the day ended (the last contact left, or the stop time).
+        columns: ``stream, tier, channel, severity, language, step, group, agent,
+            outcome`` (ints), ``arrived, answered, left, handle`` (floats, NaN when
+            not reached), ``backlog`` (bool).
+        login: Presence segments ``(group, start, end)`` as three arrays.
+        breaks: Break segments taken while logged in, same form.
+        agent_ids: Agent id by agent code.
+        stats: The router's final :meth:`~tierroute.Router.stats`.
+        events: Engine events processed.
+        elapsed: Wall time in seconds (not part of the results).
+    """
+
+    index: int
+    busyness: float
+    end: float
+    columns: dict[str, NDArray[Any]]
+    login: tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]
+    breaks: tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]
+    agent_ids: tuple[str, ...]
+    stats: dict[str, int] = field(default_factory=dict)
+    events: int = 0
+    elapsed: float = 0.0
+
+
+def run_replication(
+    scenario: Scenario, seed: np.random.SeedSequence, index: int = 0
+) -> ReplicationData:
+    """Run one replication of ``scenario`` from ``seed``.
+
+    Pure function of its arguments: the same scenario and seed give bit-for-bit
+    the same data in any process.
+    """
+    clock0 = _time.perf_counter()
+    plan = build_plan(scenario)
+    data = _Run(plan, seed, index).run()
+    data.elapsed = _time.perf_counter() - clock0
+    return data
+
+
+class _Run:
+    """One replication's state; :meth:`run` is the event loop."""
+
+    def __init__(self, plan: Plan, seed: np.random.SeedSequence, index: int) -> None:
+        self.plan = plan
+        self.index = index
+        meta = plan.meta
+        s_busy, s_backlog, *s_streams = seed.spawn(2 + 2 * len(plan.streams))
+        cv = plan.busyness_cv
+        if cv > 0:
+            shape = 1.0 / (cv * cv)
+            self.busyness = float(np.random.default_rng(s_busy).gamma(shape, 1.0 / shape))
+        else:
+            self.busyness = 1.0
+        self.sources = [
+            StreamSource(
+                sp,
+                np.random.default_rng(s_streams[2 * i]),
+                np.random.default_rng(s_streams[2 * i + 1]),
+                horizon=meta.horizon,
+                busyness=self.busyness,
+                offset=plan.base,
+            )
+            for i, sp in enumerate(plan.streams)
+        ]
+        self.rng_backlog = np.random.default_rng(s_backlog)
+        self.port = RouterPort(plan.policy)
+
+    def run(self) -> ReplicationData:
+        plan = self.plan
+        meta = plan.meta
+        port = self.port
+        agents = plan.agents
+        n_agents = len(agents)
+        agent_index = {a.spec.agent_id: i for i, a in enumerate(agents)}
+        agent_group = [a.group for a in agents]
+        wrap = meta.wrap
+        ch_names = [c.value for c in CHANNELS]
+        tier_names = meta.tiers
+        lang_code = {lang: i for i, lang in enumerate(meta.languages)}
+        step_code = {s: i for i, s in enumerate(meta.steps)}
+
+        heap: list[tuple[float, int, int, Any]] = []
+        seq = count().__next__
+
+        # agents: registered logged out; presence windows and breaks are events
+        for i, ap in enumerate(agents):
+            port.add_agent(ap.spec, now=0.0)
+            for on, off in ap.windows:
+                heappush(heap, (on, seq(), _SHIFT_ON, i))
+                if off is not None:
+                    heappush(heap, (off, seq(), _SHIFT_OFF, i))
+            for b_on, b_off in ap.breaks:
+                heappush(heap, (b_on, seq(), _BREAK_ON, i))
+                heappush(heap, (b_off, seq(), _BREAK_OFF, i))
+        on_shift = [False] * n_agents
+        on_break = [False] * n_agents
+        logged = [False] * n_agents
+        presence = [0] * n_agents  # 0 logged out, 1 ready, 2 not ready
+        active = [0] * n_agents
+        wrap_until = [0.0] * n_agents
+        login_at = [0.0] * n_agents
+        break_at = [0.0] * n_agents
+        seg_login: list[tuple[int, float, float]] = []
+        seg_break: list[tuple[int, float, float]] = []
+
+        # per-contact columns, indexed by contact number (= int(contact_id))
+        c_stream: list[int] = []
+        c_tier: list[int] = []
+        c_sev: list[int] = []
+        c_lang: list[str | None] = []
+        c_arr: list[float] = []
+        c_handle: list[float] = []
+        c_out: list[int] = []
+        c_ans: list[float] = []
+        c_left: list[float] = []
+        c_agent: list[int] = []
+        c_step: list[str] = []
+        nan = float("nan")
+
+        submit = port.submit
+        complete = port.complete
+        abandon = port.abandon
+        advance = port.advance
+        next_deadline = port.next_deadline
+        set_state = port.set_state
+
+        def take(offers: list[Offer]) -> None:
+            """Every offer is an accepted assignment: schedule its completion."""
+            for o in offers:
+                ci = int(o.contact_id)
+                a = agent_index[o.agent_id]
+                ta = o.offered_at
+                c_out[ci] = ANSWERED
+                c_ans[ci] = ta
+                c_agent[ci] = a
+                c_step[ci] = o.step
+                active[a] += 1
+                heappush(heap, (ta + c_handle[ci], seq(), _COMPLETE, (o.offer_id, ci, a)))
+
+        def sync(a: int, t: float) -> None:
+            """Bring agent ``a``'s presence in line with its shift and break."""
+            if on_shift[a]:
+                want = 2 if on_break[a] else 1
+            elif active[a] or (logged[a] and wrap_until[a] > t):
+                want = 2
+            else:
+                want = 0
+            if want == presence[a]:
+                return
+            aid = agents[a].spec.agent_id
+            g = agent_group[a]
+            if want == 0:
+                if on_break[a]:
+                    seg_break.append((g, break_at[a], t))
+                seg_login.append((g, login_at[a], t))
+                logged[a] = False
+                offers = set_state(aid, "logged_out", now=t)
+            else:
+                if not logged[a]:
+                    logged[a] = True
+                    login_at[a] = t
+                    if on_break[a]:
+                        break_at[a] = t
+                offers = set_state(aid, "ready" if want == 1 else "not_ready", now=t)
+            presence[a] = want
+            if offers:
+                take(offers)
+
+        # initial backlog: waiting at the day's start, no abandonment
+        t0 = plan.base
+        for si, n, age in plan.backlog:
+            if n == 0:
+                continue
+            src = self.sources[si]
+            u = np.sort(self.rng_backlog.uniform(-age, 0.0, n)) if age > 0 else np.zeros(n)
+            tiers, sevs, langs, values, sens, handles, _, concs = src.plan.attributes(
+                self.rng_backlog, u
+            )
+            sp = src.plan
+            for k in range(n):
+                ci = len(c_arr)
+                arrived = t0 + float(u[k])
+                c_stream.append(si)
+                c_tier.append(tiers[k])
+                c_sev.append(sevs[k])
+                c_lang.append(langs[k])
+                c_arr.append(arrived)
+                c_handle.append(handles[k])
+                c_out.append(WAITING)
+                c_ans.append(nan)
+                c_left.append(nan)
+                c_agent.append(-1)
+                c_step.append("")
+                spec = ContactSpec(
+                    str(ci),
+                    ch_names[sp.channel],
+                    tier_names[tiers[k]],
+                    values[k],
+                    sevs[k],
+                    sp.skills,
+                    langs[k],
+                    sens[k],
+                    concs[k],
+                    arrived,
+                )
+                take(submit(spec, now=t0))
+        n_backlog = len(c_arr)
+        in_system = n_backlog
+
+        live_streams = 0
+        for si, src in enumerate(self.sources):
+            if not src.done:
+                heappush(heap, (src.times[0], seq(), _ARRIVAL, si))
+                live_streams += 1
+        stream_ch = [ch_names[sp.channel] for sp in plan.streams]
+        stream_skills = [sp.skills for sp in plan.streams]
+        stream_wrap = [wrap[sp.channel] for sp in plan.streams]
+        sources = self.sources
+        stop_at = plan.stop_at
+        horizon = plan.horizon
+        t = 0.0
+        events = 0
+        stopped = False
+
+        while True:
+            # the router's own timers first: relaxation steps, wrap-up ends
+            nxt = heap[0][0] if heap else _INF
+            d = next_deadline()
+            if d is not None and d <= nxt and d <= stop_at:
+                offers = advance(d)
+                if offers:
+                    take(offers)
+                continue
+            if not heap:
+                break
+            if nxt > stop_at:
+                stopped = True
+                break
+            t, _, kind, payload = heappop(heap)
+            events += 1
+            if kind == _ARRIVAL:
+                src = sources[payload]
+                i = src.pos
+                ci = len(c_arr)
+                tier = src.tier[i]
+                sev = src.sev[i]
+                lang = src.lang[i]
+                c_stream.append(payload)
+                c_tier.append(tier)
+                c_sev.append(sev)
+                c_lang.append(lang)
+                c_arr.append(t)
+                c_handle.append(src.handle[i])
+                c_out.append(WAITING)
+                c_ans.append(nan)
+                c_left.append(nan)
+                c_agent.append(-1)
+                c_step.append("")
+                in_system += 1
+                offers = submit(
+                    ContactSpec(
+                        str(ci),
+                        stream_ch[payload],
+                        tier_names[tier],
+                        src.value[i],
+                        sev,
+                        stream_skills[payload],
+                        lang,
+                        src.min_sen[i],
+                        src.concierge[i],
+                    ),
+                    now=t,
+                )
+                if offers:
+                    take(offers)
+                if c_out[ci] == WAITING:  # answered at once needs no abandonment event
+                    patience = src.patience[i]
+                    if patience != _INF:
+                        heappush(heap, (t + patience, seq(), _ABANDON, ci))
+                if src.advance():
+                    heappush(heap, (src.times[src.pos], seq(), _ARRIVAL, payload))
+                else:
+                    live_streams -= 1
+            elif kind == _COMPLETE:
+                oid, ci, a = payload
+                offers = complete(oid, now=t)
+                c_left[ci] = t
+                in_system -= 1
+                active[a] -= 1
+                if offers:
+                    take(offers)
+                end = t + stream_wrap[c_stream[ci]]
+                if end > wrap_until[a]:  # noqa: PLR1730 - a compare is cheaper than max()
+                    wrap_until[a] = end
+                if not on_shift[a] and not active[a]:
+                    # finishing after the shift: log out once the wrap-up is done
+                    heappush(heap, (wrap_until[a], seq(), _LOGOUT, a))
+            elif kind == _ABANDON:
+                if c_out[payload] == WAITING:
+                    offers = abandon(str(payload), now=t)
+                    c_out[payload] = ABANDONED
+                    c_left[payload] = t
+                    in_system -= 1
+                    if offers:
+                        take(offers)
+            elif kind == _SHIFT_ON:
+                on_shift[payload] = True
+                sync(payload, t)
+            elif kind == _SHIFT_OFF:
+                on_shift[payload] = False
+                sync(payload, t)
+                if not active[payload] and wrap_until[payload] > t:
+                    heappush(heap, (wrap_until[payload], seq(), _LOGOUT, payload))
+            elif kind == _BREAK_ON:
+                on_break[payload] = True
+                if logged[payload]:
+                    break_at[payload] = t
+                sync(payload, t)
+            elif kind == _BREAK_OFF:
+                if on_break[payload] and logged[payload]:
+                    seg_break.append((agent_group[payload], break_at[payload], t))
+                on_break[payload] = False
+                sync(payload, t)
+            else:  # _LOGOUT
+                sync(payload, t)
+            if not in_system and not live_streams and (not heap or heap[0][0] > horizon):
+                break  # the day ends when the last contact has left (not before the horizon)
+
+        end = stop_at if stopped else max(t, plan.horizon)
+        for k in range(n_agents):
+            if logged[k]:
+                if on_break[k]:
+                    seg_break.append((agent_group[k], break_at[k], end))
+                seg_login.append((agent_group[k], login_at[k], end))
+        return self._collect(
+            end,
+            events,
+            n_backlog,
+            (c_stream, c_tier, c_sev, c_lang, c_arr, c_handle, c_out, c_ans, c_left),
+            (c_agent, c_step),
+            agent_group,
+            lang_code,
+            step_code,
+            seg_login,
+            seg_break,
+        )
+
+    def _collect(
+        self,
+        end: float,
+        events: int,
+        n_backlog: int,
+        cols: tuple[list[Any], ...],
+        assigned: tuple[list[int], list[str]],
+        agent_group: list[int],
+        lang_code: dict[str, int],
+        step_code: dict[str, int],
+        seg_login: list[tuple[int, float, float]],
+        seg_break: list[tuple[int, float, float]],
+    ) -> ReplicationData:
+        """Turn the run's lists into numpy columns on the scenario's clock."""
+        plan = self.plan
+        shift = plan.meta.start - plan.base
+        c_stream, c_tier, c_sev, c_lang, c_arr, c_handle, c_out, c_ans, c_left = cols
+        c_agent, c_step = assigned
+        stream = np.asarray(c_stream, dtype=np.int64)
+        agent = np.asarray(c_agent, dtype=np.int64)
+        groups = np.asarray([*agent_group, -1], dtype=np.int64)
+        channel_of = np.asarray(plan.meta.stream_channel, dtype=np.int64)
+        n = len(c_arr)
+        backlog = np.zeros(n, dtype=bool)
+        backlog[:n_backlog] = True
+        columns: dict[str, NDArray[Any]] = {
+            "stream": stream,
+            "tier": np.asarray(c_tier, dtype=np.int64),
+            "channel": channel_of[stream] if n else np.zeros(0, dtype=np.int64),
+            "severity": np.asarray(c_sev, dtype=np.int64),
+            "language": np.asarray(
+                [-1 if x is None else lang_code[x] for x in c_lang], dtype=np.int64
+            ),
+            "step": np.asarray([step_code.get(x, -1) for x in c_step], dtype=np.int64),
+            "group": groups[agent] if n else np.zeros(0, dtype=np.int64),
+            "agent": agent,
+            "outcome": np.asarray(c_out, dtype=np.int64),
+            "arrived": np.asarray(c_arr, dtype=float) + shift,
+            "answered": np.asarray(c_ans, dtype=float) + shift,
+            "left": np.asarray(c_left, dtype=float) + shift,
+            "handle": np.asarray(c_handle, dtype=float),
+            "backlog": backlog,
+        }
+
+        def segments(
+            segs: list[tuple[int, float, float]],
+        ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+            arr = np.asarray(segs, dtype=float).reshape(-1, 3)
+            return arr[:, 0].astype(np.int64), arr[:, 1] + shift, arr[:, 2] + shift
+
+        return ReplicationData(
+            index=self.index,
+            busyness=self.busyness,
+            end=end + shift,
+            columns=columns,
+            login=segments(seg_login),
+            breaks=segments(seg_break),
+            agent_ids=tuple(a.spec.agent_id for a in plan.agents),
+            stats=self.port.stats(),
+            events=events,
+        )

@@ -1,0 +1,514 @@
+"""The :class:`Scenario`: what a capacity planner writes.
+
+A scenario is a frozen pydantic model loaded from TOML, YAML or JSON
+(:meth:`Scenario.from_file`) with a JSON Schema (``tierroute schema scenario``). It
+names the day (start, horizon, interval length, warm-up), the agent groups with
+their skills and shifts, the contact streams with their tier, severity and language
+mixes, arrival profiles and handle-time / patience distributions, the routing
+policy (a preset plus overrides, with auto-accept forced on), cost rates,
+an optional initial backlog and a day-level busyness factor.
+
+Bad input raises :class:`~tierroute.errors.PolicyError` naming the file, the dotted
+path of each bad field and, for TOML and YAML files, its line.
+
+>>> s = Scenario.from_mapping({
+...     "horizon": "2h", "interval": "30m",
+...     "agents": [{"name": "team", "count": 3}],
+...     "streams": [{"name": "calls", "channel": "voice", "tiers": {"standard": 1},
+...                  "arrivals": {"rate_per_hour": 50},
+...                  "handle_time": {"kind": "exponential", "mean": 180}}],
+... })
+>>> s.n_intervals, s.policy.offer.auto_accept
+(4, True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from tierroute.errors import PolicyError
+from tierroute.models import Channel, Severity
+from tierroute.policy import Policy, load_mapping_file
+from tierroute.simulation._locate import line_of
+from tierroute.simulation._units import ClockTime, Duration
+from tierroute.simulation.arrivals import ArrivalProfile, IntervalArrivals
+from tierroute.simulation.distributions import Distribution
+
+__all__ = [
+    "AgentGroup",
+    "Backlog",
+    "Break",
+    "ChannelCost",
+    "ContactStream",
+    "Period",
+    "Scenario",
+    "Shift",
+]
+
+_Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+_Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+_Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class _Located(ValueError):
+    """A cross-field error that knows the dotted path of the field at fault."""
+
+    def __init__(self, loc: str, message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Break(_Frozen):
+    """A break every agent of a shift takes.
+
+    Attributes:
+        start: When the first agent goes on break (time of day).
+        duration: How long the break lasts.
+        stagger: Agents' breaks are spread evenly over ``[start, start + stagger)``
+            so that not everyone leaves at once.
+    """
+
+    start: ClockTime
+    duration: Duration = Field(gt=0)
+    stagger: Duration = 0.0
+
+
+class Shift(_Frozen):
+    """``count`` agents present from ``start`` to ``end`` (``[start, end)``).
+
+    ``end`` left out means until the day ends, drain included. At ``end`` agents
+    stop taking work, finish what they hold (and its wrap-up) and log out.
+    """
+
+    start: ClockTime
+    end: ClockTime | None = None
+    count: int = Field(ge=0)
+    breaks: tuple[Break, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> Shift:
+        if self.end is not None and self.end <= self.start:
+            raise _Located("end", f"end ({self.end:g} s) must be after start ({self.start:g} s)")
+        return self
+
+
+class AgentGroup(_Frozen):
+    """Agents with the same profile.
+
+    Exactly one of ``count`` (present all day), ``count_per_interval`` (staffing
+    by interval: when it drops, the agents leaving finish their contact first;
+    when it rises, new agents take waiting work at once) or ``shifts``.
+
+    Attributes:
+        name: Group name (agent ids are ``name-0``, ``name-1``, …).
+        skills: Skill → proficiency.
+        languages: Languages spoken.
+        seniority: Level name or index in the policy's ``seniority_levels``.
+        channels: Channel → maximum concurrent contacts.
+        capacity: Capacity units (see the policy's channel costs).
+        concierge: These agents are named concierges: contacts of a stream's
+            ``concierge_share`` get one of them, picked at random.
+        cost_per_hour: Paid cost per logged-in hour.
+    """
+
+    name: str = Field(min_length=1)
+    count: int | None = Field(default=None, ge=0)
+    count_per_interval: tuple[Annotated[int, Field(ge=0)], ...] | None = None
+    shifts: tuple[Shift, ...] = ()
+    skills: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+    languages: tuple[str, ...] = ()
+    seniority: int | str = 0
+    channels: dict[Channel, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=lambda: {Channel.VOICE: 1}
+    )
+    capacity: int = Field(default=100, ge=1)
+    concierge: bool = False
+    cost_per_hour: _Money = 0.0
+
+    @model_validator(mode="after")
+    def _check(self) -> AgentGroup:
+        given = [
+            n
+            for n, v in (
+                ("count", self.count is not None),
+                ("count_per_interval", self.count_per_interval is not None),
+                ("shifts", bool(self.shifts)),
+            )
+            if v
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of count, count_per_interval or shifts"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+
+class Period(_Frozen):
+    """Handle time and/or patience that differ for contacts arriving in ``[start, end)``."""
+
+    start: ClockTime
+    end: ClockTime
+    handle_time: Distribution | None = None
+    patience: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Period:
+        if self.end <= self.start:
+            raise _Located("end", f"end ({self.end:g} s) must be after start ({self.start:g} s)")
+        return self
+
+
+def _severity_keys(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            key = k
+            if isinstance(k, str):
+                text = k.strip().upper()
+                key = int(text[1:]) if text.startswith("P") and text[1:].isdigit() else k
+            out[key] = v
+        return out
+    return value
+
+
+class ContactStream(_Frozen):
+    """Contacts of one kind: a channel, required skills, mixes and an arrival profile.
+
+    Attributes:
+        name: Stream name.
+        channel: Channel of every contact.
+        arrivals: Arrival profile (constant, per interval, or smooth).
+        tiers: Tier mix: tier name → weight.
+        severity: Severity mix: ``"P1"`` … ``"P4"`` → weight.
+        skills: Required skill → minimum proficiency.
+        languages: Language mix: language → weight; empty means no language need.
+        min_seniority: Minimum agent seniority by tier.
+        value: Customer value score in [0, 1] by tier (priority boost and ties).
+        handle_time: Handle-time distribution.
+        patience: Patience distribution; ``None`` means customers never abandon.
+        periods: Handle time / patience by period of arrival.
+        concierge_share: Share of contacts, of tiers whose relaxation ladder starts
+            with a concierge step, that have a named concierge.
+    """
+
+    name: str = Field(min_length=1)
+    channel: Channel
+    arrivals: ArrivalProfile
+    tiers: dict[str, _Weight] = Field(min_length=1)
+    severity: Annotated[dict[Severity, _Weight], BeforeValidator(_severity_keys)] = Field(
+        default_factory=lambda: {Severity.P3: 1.0}
+    )
+    skills: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+    languages: dict[str, _Weight] = Field(default_factory=dict)
+    min_seniority: dict[str, int | str] = Field(default_factory=dict)
+    value: dict[str, _Share] = Field(default_factory=dict)
+    handle_time: Distribution
+    patience: Distribution | None = None
+    periods: tuple[Period, ...] = ()
+    concierge_share: _Share = 0.0
+
+    @field_validator("tiers", "severity", "languages")
+    @classmethod
+    def _some_weight(cls, mix: dict[Any, float]) -> dict[Any, float]:
+        if mix and sum(mix.values()) <= 0:
+            raise ValueError("weights must not all be zero")
+        return mix
+
+
+class ChannelCost(_Frozen):
+    """Cost rates of one channel."""
+
+    per_contact: _Money = 0.0
+    per_busy_hour: _Money = Field(
+        default=0.0, description="Cost per agent-hour spent handling this channel."
+    )
+
+
+class Backlog(_Frozen):
+    """Contacts already waiting when the day starts (they do not abandon).
+
+    Their arrival times are spread evenly over the ``age`` before the start.
+    """
+
+    stream: str
+    count: int = Field(ge=0)
+    age: Duration = 0.0
+
+
+def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _policy_input(value: Any) -> Any:
+    """Preset + overrides → policy fields, deep-merged, with auto-accept forced on."""
+    if isinstance(value, Policy):
+        value = value.model_dump(mode="json")
+    if value is None:
+        value = {}
+    if not isinstance(value, Mapping):
+        return value  # pydantic reports the type error
+    data = dict(value)
+    preset = data.pop("preset", None)
+    if preset is not None:
+        from tierroute.presets import get_preset
+
+        try:
+            base = get_preset(str(preset)).model_dump(mode="json")
+        except KeyError as exc:
+            raise ValueError(str(exc.args[0])) from None
+    else:
+        base = Policy().model_dump(mode="json")
+    base["explain_history"] = 0  # a simulation never asks why; keep the hot path lean
+    merged = _deep_merge(base, data)
+    offer = merged.get("offer")
+    if isinstance(offer, dict):
+        merged["offer"] = {**offer, "auto_accept": True}
+    return merged
+
+
+PolicyField = Annotated[
+    Policy,
+    BeforeValidator(_policy_input),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "description": (
+                "The routing policy: 'preset' names a built-in preset (e.g. 'prestige') "
+                "whose fields the other keys override, tables deep-merged; without it the "
+                "keys override the default policy. offer.auto_accept is forced on. "
+                "Fields: see `tierroute schema policy`."
+            ),
+            "properties": {"preset": {"type": "string", "enum": ["prestige"]}},
+        }
+    ),
+]
+
+
+class Scenario(_Frozen):
+    """A capacity-planning scenario.
+
+    Attributes:
+        name: Label for reports.
+        description: Free text.
+        start: Time of day the horizon starts.
+        horizon: Length of the arrival window; arrivals stop at ``start + horizon``.
+        interval: Reporting and forecast interval length.
+        warmup: Contacts arriving before ``start + warmup`` are left out of the
+            summaries (their records are kept, flagged).
+        replications: Independent replications (the CLI may override).
+        seed: Root seed: replication ``i`` uses ``SeedSequence(seed).spawn(n)[i]``.
+        busyness_cv: Coefficient of variation of a day-level busyness factor,
+            gamma with mean 1, multiplying every stream's rate in a replication
+            (forecast uncertainty); 0 turns it off.
+        drain: After the horizon, keep going without new arrivals until the last
+            contact has left (the day ends when the work is done).
+        max_drain: Upper bound on the drain; contacts still there are counted as
+            unanswered.
+        policy: The routing policy.
+        costs: Cost rates per channel.
+        agents: Agent groups.
+        streams: Contact streams.
+        backlog: Contacts waiting at the start.
+    """
+
+    name: str = "scenario"
+    description: str = ""
+    start: ClockTime = 0.0
+    horizon: Duration = Field(gt=0)
+    interval: Duration = Field(default=1800.0, gt=0)
+    warmup: Duration = 0.0
+    replications: int = Field(default=10, ge=1)
+    seed: int = Field(default=0, ge=0)
+    busyness_cv: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    drain: bool = True
+    max_drain: Duration | None = None
+    policy: PolicyField = Field(default_factory=lambda: _policy_model({}))
+    costs: dict[Channel, ChannelCost] = Field(default_factory=dict)
+    agents: tuple[AgentGroup, ...] = Field(min_length=1)
+    streams: tuple[ContactStream, ...] = Field(min_length=1)
+    backlog: tuple[Backlog, ...] = ()
+
+    @property
+    def n_intervals(self) -> int:
+        """Number of reporting intervals in the horizon."""
+        return max(1, math.ceil(self.horizon / self.interval - 1e-9))
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        _cross_check(self)
+        return self
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def from_mapping(
+        cls, data: Mapping[str, Any], *, source: str | None = None, text: str | None = None
+    ) -> Scenario:
+        """Validate a mapping, raising :class:`PolicyError` on bad input.
+
+        Args:
+            data: The scenario fields.
+            source: File name for messages.
+            text: The file's text, to find the line of a bad field.
+        """
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise _to_policy_error(exc, source, text) from None
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Scenario:
+        """Load a ``.toml``, ``.yaml``/``.yml`` or ``.json`` scenario file.
+
+        Raises:
+            PolicyError: Unreadable file, syntax error or invalid field; the message
+                names the file, the field's dotted path and (TOML, YAML) its line.
+        """
+        data = load_mapping_file(path)
+        text = Path(path).read_text(encoding="utf-8")
+        return cls.from_mapping(data, source=str(path), text=text)
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The JSON Schema of a scenario file."""
+        return cls.model_json_schema()
+
+
+def _policy_model(data: Mapping[str, Any]) -> Policy:
+    return Policy.model_validate(_policy_input(data))
+
+
+def _cross_check(s: Scenario) -> None:
+    """Checks that need several fields; each error names its field's path."""
+    policy = s.policy
+    n = s.n_intervals
+    tiers = set(policy.tier_names)
+    if s.warmup >= s.horizon:
+        raise _Located("warmup", f"warmup ({s.warmup:g} s) must be shorter than the horizon")
+    _unique([g.name for g in s.agents], "agents", "agent group")
+    _unique([st.name for st in s.streams], "streams", "stream")
+    has_concierge = any(g.concierge for g in s.agents)
+    for i, g in enumerate(s.agents):
+        where = f"agents.{i}"
+        if g.count_per_interval is not None and len(g.count_per_interval) != n:
+            raise _Located(
+                f"{where}.count_per_interval",
+                f"has {len(g.count_per_interval)} values; the horizon has {n} intervals",
+            )
+        try:
+            policy.seniority_index(g.seniority)
+        except ValueError as exc:
+            raise _Located(f"{where}.seniority", str(exc)) from None
+        for skill, prof in g.skills.items():
+            if prof > policy.max_proficiency:
+                raise _Located(
+                    f"{where}.skills.{skill}",
+                    f"proficiency {prof} exceeds the policy's max_proficiency "
+                    f"{policy.max_proficiency}",
+                )
+        for ch, k in g.channels.items():
+            cost = policy.channels[ch].cost
+            if k and cost > g.capacity:
+                raise _Located(
+                    f"{where}.channels.{ch.value}",
+                    f"a {ch.value} contact costs {cost} capacity units, more than the "
+                    f"group's capacity {g.capacity}",
+                )
+    for i, st in enumerate(s.streams):
+        where = f"streams.{i}"
+        if isinstance(st.arrivals, IntervalArrivals) and len(st.arrivals.per_interval) != n:
+            raise _Located(
+                f"{where}.arrivals.per_interval",
+                f"has {len(st.arrivals.per_interval)} values; the horizon has {n} intervals",
+            )
+        for field in ("tiers", "min_seniority", "value"):
+            for t in getattr(st, field):
+                if t not in tiers:
+                    raise _Located(
+                        f"{where}.{field}.{t}",
+                        f"unknown tier {t!r}; the policy's tiers are {sorted(tiers)}",
+                    )
+        for t, level in st.min_seniority.items():
+            try:
+                policy.seniority_index(level)
+            except ValueError as exc:
+                raise _Located(f"{where}.min_seniority.{t}", str(exc)) from None
+        for skill, prof in st.skills.items():
+            if prof > policy.max_proficiency:
+                raise _Located(
+                    f"{where}.skills.{skill}",
+                    f"proficiency {prof} exceeds the policy's max_proficiency "
+                    f"{policy.max_proficiency}",
+                )
+        if st.concierge_share > 0 and not has_concierge:
+            raise _Located(
+                f"{where}.concierge_share",
+                "no agent group has concierge = true to be a named concierge",
+            )
+        if not any(g.channels.get(st.channel, 0) > 0 for g in s.agents):
+            raise _Located(f"{where}.channel", f"no agent group takes {st.channel.value}")
+    names = {st.name for st in s.streams}
+    for i, b in enumerate(s.backlog):
+        if b.stream not in names:
+            raise _Located(
+                f"backlog.{i}.stream", f"unknown stream {b.stream!r}; streams are {sorted(names)}"
+            )
+
+
+def _unique(names: list[str], where: str, what: str) -> None:
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            raise _Located(f"{where}.{i}.name", f"duplicate {what} name {name!r}")
+        seen.add(name)
+
+
+def _to_policy_error(exc: ValidationError, source: str | None, text: str | None) -> PolicyError:
+    """A :class:`PolicyError` naming each bad field's dotted path (and line)."""
+    problems = []
+    first_loc: str | None = None
+    for err in exc.errors():
+        parts = [str(p) for p in err["loc"]]
+        inner = err.get("ctx", {}).get("error")
+        msg = err["msg"]
+        if isinstance(inner, _Located):
+            parts += inner.loc.split(".")
+            msg = str(inner)
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        loc = ".".join(parts) or "(top level)"
+        first_loc = first_loc or loc
+        line = line_of(text, source, parts) if text is not None else None
+        at = f" (line {line})" if line is not None else ""
+        value = err.get("input")
+        shown = "" if isinstance(value, dict | list | tuple) or inner else f" (got {value!r})"
+        problems.append(f"  {loc}{at}: {msg}{shown}")
+    where = f"{source}: " if source else ""
+    return PolicyError(
+        f"{where}invalid scenario:\n" + "\n".join(problems), source=source, location=first_loc
+    )
