@@ -38,6 +38,7 @@ __all__ = [
     "Strategy",
     "TierPolicy",
     "load_mapping_file",
+    "merge_policy_overrides",
     "pydantic_error_to_policy_error",
 ]
 
@@ -368,7 +369,7 @@ class Policy(_Frozen):
                 raise PolicyError(
                     f"{where}preset: {exc.args[0]}", source=source, location="preset"
                 ) from None
-            payload = _merge_policy(base, payload)
+            payload = merge_policy_overrides(base, payload)
         try:
             return cls.model_validate(payload)
         except ValidationError as exc:
@@ -399,8 +400,21 @@ def _merge(base: Any, over: Any) -> Any:
     return over
 
 
-def _merge_policy(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep-merge policy overrides into a preset's fields (tiers by name)."""
+def merge_policy_overrides(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge policy overrides into a preset's fields.
+
+    Tables merge key by key, ``tiers`` merge by tier ``name`` (new names are appended),
+    other values replace. Used for ``preset = "..."`` in policy and scenario files.
+
+    >>> base = {"offer": {"timeout_s": 20.0, "auto_accept": False},
+    ...         "tiers": [{"name": "a", "value_boost": 0.1}]}
+    >>> merged = merge_policy_overrides(base, {"offer": {"auto_accept": True},
+    ...                                         "tiers": [{"name": "b"}]})
+    >>> merged["offer"]
+    {'timeout_s': 20.0, 'auto_accept': True}
+    >>> merged["tiers"]
+    [{'name': 'a', 'value_boost': 0.1}, {'name': 'b'}]
+    """
     tiers = over.get("tiers")
     out = _merge(base, {k: v for k, v in over.items() if k != "tiers"})
     if isinstance(tiers, list) and all(isinstance(t, Mapping) and "name" in t for t in tiers):

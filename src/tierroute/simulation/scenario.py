@@ -42,7 +42,7 @@ from pydantic import (
 
 from tierroute.errors import PolicyError
 from tierroute.models import Channel, Severity
-from tierroute.policy import Policy, load_mapping_file
+from tierroute.policy import Policy, load_mapping_file, merge_policy_overrides
 from tierroute.simulation._locate import line_of
 from tierroute.simulation._units import ClockTime, Duration
 from tierroute.simulation.arrivals import ArrivalProfile, IntervalArrivals
@@ -281,10 +281,13 @@ def _policy_input(value: Any) -> Any:
             base = get_preset(str(preset)).model_dump(mode="json")
         except KeyError as exc:
             raise ValueError(str(exc.args[0])) from None
+        base["explain_history"] = 0  # a simulation never asks why; keep the hot path lean
+        # the same merge as Policy.from_mapping: tables key by key, tiers by name
+        merged = merge_policy_overrides(base, data)
     else:
         base = Policy().model_dump(mode="json")
-    base["explain_history"] = 0  # a simulation never asks why; keep the hot path lean
-    merged = _deep_merge(base, data)
+        base["explain_history"] = 0
+        merged = _deep_merge(base, data)  # tables key by key; lists (tiers) replace
     offer = merged.get("offer")
     if isinstance(offer, dict):
         merged["offer"] = {**offer, "auto_accept": True}
@@ -299,8 +302,9 @@ PolicyField = Annotated[
             "type": "object",
             "description": (
                 "The routing policy: 'preset' names a built-in preset (e.g. 'prestige') "
-                "whose fields the other keys override, tables deep-merged; without it the "
-                "keys override the default policy. offer.auto_accept is forced on. "
+                "whose fields the other keys override (tables key by key, tiers by name); "
+                "without it the keys override the default policy (tables key by key, "
+                "tiers replaced). offer.auto_accept is forced on. "
                 "Fields: see `tierroute schema policy`."
             ),
             "properties": {"preset": {"type": "string", "enum": ["prestige"]}},
