@@ -169,6 +169,7 @@ class AgentRT:
     __slots__ = (
         "attributes",
         "capacity",
+        "chans",
         "counts",
         "excl_busy",
         "handled",
@@ -206,6 +207,7 @@ class AgentRT:
         self.languages = languages
         self.seniority = seniority
         self.maxc = maxc
+        self.chans = tuple(i for i, n in enumerate(maxc) if n)
         self.capacity = capacity
         self.attributes = attributes
         self.presence = 0  # 0 logged out, 1 ready, 2 not ready

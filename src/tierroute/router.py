@@ -63,6 +63,7 @@ from tierroute._state import (
     ContactRT,
     Pool,
     Sig,
+    TierRT,
     Work,
     sig_proficiency,
 )
@@ -323,6 +324,7 @@ class Router:
             self._recheck(out, self._agent_free, spec.agent_id)
         self._unlink_agent(a)
         a.skills, a.languages, a.seniority, a.maxc, a.capacity, a.attributes = fields
+        a.chans = tuple(i for i, n in enumerate(a.maxc) if n)
         self._link_agent(a)
         a.version += 1
         if a.presence == _READY:
@@ -491,6 +493,53 @@ class Router:
         self._submitted += 1
         self._enter_step(c, 0, t)
         self._place(c, t, out, "contact_arrived")
+        return out
+
+    def _submit_trusted(
+        self,
+        contact_id: str,
+        ch: int,
+        tier: TierRT,
+        value: float,
+        severity: int,
+        skills: tuple[tuple[str, int], ...],
+        language: str | None,
+        min_seniority: int,
+        concierge: str | None,
+        now: float,
+    ) -> list[Offer]:
+        """:meth:`submit` for callers that validated their input already (the
+        simulator, whose scenario was checked once): no checks, same decisions.
+
+        ``skills`` must be sorted by skill name; ``contact_id`` must not be live.
+        """
+        key = now + tier.targets[ch] * self._c.sev_factor[severity] * (
+            1.0 - tier.value_boost * value
+        )
+        c = ContactRT(
+            contact_id,
+            0,
+            ch,
+            tier,
+            value,
+            severity,
+            skills,
+            language,
+            min_seniority,
+            concierge,
+            now,
+            key,
+            now,
+            None,
+        )
+        out: list[Offer] = []
+        self._fire(now, out)
+        self._contact_seq += 1
+        c.seq = self._contact_seq
+        self._contacts[contact_id] = c
+        self._submitted += 1
+        self._enter_step(c, 0, now)
+        self._place(c, now, out, "contact_arrived")
         return out
 
     def _make_contact(self, spec: ContactSpec, now: float) -> ContactRT:
@@ -891,7 +940,9 @@ class Router:
         if a.presence != _READY:
             return
         cost, excl = self._c.cost, self._c.exclusive
-        for ch, pools in enumerate(a.pools):
+        all_pools = a.pools
+        for ch in a.chans:
+            pools = all_pools[ch]
             if pools and a.can_take(ch, cost[ch], excl[ch]):
                 for pool in pools:
                     pool.push(a)
@@ -904,13 +955,19 @@ class Router:
             cost, excl = self._c.cost, self._c.exclusive
             aid = a.id
             while True:
-                take = [a.can_take(ch, cost[ch], excl[ch]) for ch in range(len(cost))]
+                take: dict[int, bool] = {}
                 best = rival = None
                 best_sig = None
                 passed: list[str] = []
                 for sig in a.sigs:
                     heap = sig.heap
-                    if not heap or not take[sig.ch]:
+                    if not heap:
+                        continue
+                    ch = sig.ch
+                    ok = take.get(ch)
+                    if ok is None:
+                        ok = take[ch] = a.can_take(ch, cost[ch], excl[ch])
+                    if not ok:
                         continue
                     e = heap[0]
                     ex = e[4].excluded

@@ -57,6 +57,8 @@ class RouterPort:
         "set_state",
         "stats",
         "submit",
+        "submit_trusted",
+        "tiers",
     )
 
     def __init__(self, policy: Policy) -> None:
@@ -64,6 +66,10 @@ class RouterPort:
         self.router = router
         self.add_agent = router.add_agent
         self.submit = router.submit
+        # Arrivals come from a validated scenario: the router's trusted entry point
+        # skips the per-call checks and makes the same decisions.
+        self.submit_trusted = router._submit_trusted
+        self.tiers = router._c.tier_by_name
         self.complete = router.complete
         self.abandon = router.abandon
         self.advance = router.advance
@@ -296,8 +302,13 @@ class _Run:
             if not src.done:
                 heappush(heap, (src.times[0], seq(), _ARRIVAL, si))
                 live_streams += 1
-        stream_ch = [ch_names[sp.channel] for sp in plan.streams]
-        stream_skills = [sp.skills for sp in plan.streams]
+        stream_ch = [sp.channel for sp in plan.streams]
+        stream_skills = [
+            tuple(sorted(port.router._check_skills(sp.skills, "stream skills").items()))
+            for sp in plan.streams
+        ]
+        tier_rt = [port.tiers[name] for name in tier_names]
+        submit_trusted = port.submit_trusted
         stream_wrap = [wrap[sp.channel] for sp in plan.streams]
         sources = self.sources
         stop_at = plan.stop_at
@@ -341,19 +352,17 @@ class _Run:
                 c_agent.append(-1)
                 c_step.append("")
                 in_system += 1
-                offers = submit(
-                    ContactSpec(
-                        str(ci),
-                        stream_ch[payload],
-                        tier_names[tier],
-                        src.value[i],
-                        sev,
-                        stream_skills[payload],
-                        lang,
-                        src.min_sen[i],
-                        src.concierge[i],
-                    ),
-                    now=t,
+                offers = submit_trusted(
+                    str(ci),
+                    stream_ch[payload],
+                    tier_rt[tier],
+                    src.value[i],
+                    sev,
+                    stream_skills[payload],
+                    lang,
+                    src.min_sen[i],
+                    src.concierge[i],
+                    t,
                 )
                 if offers:
                     take(offers)
