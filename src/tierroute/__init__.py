@@ -44,6 +44,7 @@ from tierroute.policy import (
 )
 from tierroute.presets import get_preset, prestige
 from tierroute.router import Router
+from tierroute.simulation import Estimate, Scenario, SimulationResult, simulate
 from tierroute.staffing import (
     ErlangAResult,
     StaffingResult,
@@ -73,6 +74,7 @@ __all__ = [
     "CustomerProfile",
     "DuplicateId",
     "ErlangAResult",
+    "Estimate",
     "Explanation",
     "InvalidArgument",
     "LIVE_CHANNELS",
@@ -87,7 +89,9 @@ __all__ = [
     "RelaxationStep",
     "Router",
     "RoutingStateError",
+    "Scenario",
     "Severity",
+    "SimulationResult",
     "StaffingResult",
     "Strategy",
     "TierPolicy",
@@ -110,4 +114,5 @@ __all__ = [
     "required_agents",
     "required_agents_by_interval",
     "service_level",
+    "simulate",
 ]
