@@ -22,6 +22,7 @@ __all__ = ["ClockTime", "Duration", "format_clock", "parse_clock", "parse_durati
 
 _CLOCK = re.compile(r"^\s*(\d{1,3}):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?\s*$")
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|d|h|m|s)")
+_PLAIN = re.compile(r"^\d+(?:\.\d+)?$")
 _UNIT = {"d": 86_400.0, "h": 3_600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 
@@ -53,7 +54,11 @@ def parse_clock(value: Any) -> float:
 
 
 def parse_duration(value: Any) -> float:
-    """Seconds from a number or a string with units (``"1h30m"``, ``"90s"``).
+    """Seconds from a number or a string with units (``"1h30m"``, ``"90s"``) or
+    without (``"1800"``).
+
+    >>> parse_duration("1h30m"), parse_duration("1800"), parse_duration(20)
+    (5400.0, 1800.0, 20.0)
 
     Raises:
         ValueError: Anything else.
@@ -63,6 +68,8 @@ def parse_duration(value: Any) -> float:
         return n
     if isinstance(value, str):
         text = value.strip().replace(" ", "")
+        if _PLAIN.match(text):  # a bare number on the command line means seconds
+            return float(text)
         parts = _PART.findall(text)
         if parts and "".join(a + b for a, b in parts) == text:
             return sum(float(a) * _UNIT[b] for a, b in parts)
