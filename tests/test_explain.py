@@ -145,8 +145,8 @@ def test_text_mentions_contact_agent_step_and_strategy() -> None:
 
 
 def test_passed_over_agents_after_a_reject() -> None:
-    """Most proficient: p5 then p3 decline c1; when p3 declines, p5 is available again
-    and ranks first, but is passed over: p1 gets the offer."""
+    """Most proficient: p5 then p3 decline c1; both are available again and rank
+    ahead of p1, so both are passed over (best first) and p1 gets the offer."""
     r = Router(policy(Strategy.MOST_PROFICIENT), start=0.0)
     for aid, prof in (("p5", 5), ("p3", 3), ("p1", 1)):
         r.add_agent(AgentSpec(aid, skills={"billing": prof}), presence="ready", now=0.0)
@@ -158,9 +158,8 @@ def test_passed_over_agents_after_a_reject() -> None:
     assert third.agent_id == "p1"
     e = r.explain(third.offer_id)
     assert e.moment == "returned"
-    assert e.passed_over == (
-        PassedOver("agent", "p5", "ranked ahead but had declined or missed this contact before"),
-    )
+    reason = "ranked ahead but had declined or missed this contact before"
+    assert e.passed_over == (PassedOver("agent", "p5", reason), PassedOver("agent", "p3", reason))
     assert e.agent_figures["proficiency"] == 1.0
     assert e.strategy == "most_proficient"
     assert "passed over agent p5" in e.text()
@@ -168,6 +167,7 @@ def test_passed_over_agents_after_a_reject() -> None:
     # the rejected offers are still explainable
     assert r.explain(first.offer_id).passed_over == ()
     assert r.explain(second.offer_id).agent_id == "p3"
+    assert r.explain(second.offer_id).passed_over == (PassedOver("agent", "p5", reason),)
 
 
 def test_passed_over_contact_when_agent_frees_capacity() -> None:

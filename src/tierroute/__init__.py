@@ -8,6 +8,7 @@ The public API is re-exported here; implementation modules are private.
 """
 
 from tierroute.clock import ManualClock
+from tierroute.driver import Applied, RouterDriver
 from tierroute.errors import (
     DuplicateId,
     InvalidArgument,
@@ -21,6 +22,15 @@ from tierroute.errors import (
     UnknownOffer,
 )
 from tierroute.explain import Explanation, PassedOver, PriorityKey
+from tierroute.journal import (
+    JournalCorrupt,
+    JournaledRouter,
+    JournalError,
+    JournalReplayError,
+    JournalVersionError,
+    TornRecordWarning,
+    recover,
+)
 from tierroute.models import (
     LIVE_CHANNELS,
     AgentSpec,
@@ -65,6 +75,7 @@ __all__ = [
     "AgentSpec",
     "AgentState",
     "AgentStatus",
+    "Applied",
     "BatchScores",
     "Channel",
     "ChannelPolicy",
@@ -77,6 +88,11 @@ __all__ = [
     "Estimate",
     "Explanation",
     "InvalidArgument",
+    "JournalCorrupt",
+    "JournalError",
+    "JournalReplayError",
+    "JournalVersionError",
+    "JournaledRouter",
     "LIVE_CHANNELS",
     "ManualClock",
     "Offer",
@@ -88,6 +104,7 @@ __all__ = [
     "PriorityKey",
     "RelaxationStep",
     "Router",
+    "RouterDriver",
     "RoutingStateError",
     "Scenario",
     "Severity",
@@ -97,6 +114,7 @@ __all__ = [
     "TierPolicy",
     "TierRouteError",
     "TimeWentBackwards",
+    "TornRecordWarning",
     "UnknownAgent",
     "UnknownContact",
     "UnknownId",
@@ -111,6 +129,7 @@ __all__ = [
     "get_preset",
     "occupancy",
     "prestige",
+    "recover",
     "required_agents",
     "required_agents_by_interval",
     "service_level",

@@ -2,7 +2,9 @@
 
 :class:`JournaledRouter` owns a :class:`~tierroute.router.Router` and exposes the
 same mutating calls. A call that succeeds is appended to the journal *before* its
-offers are returned; a call that raises records nothing. Each record carries the
+offers are returned; a call that raises records nothing (unless timers due at its
+time fired before it was found invalid: the router then stands as ``advance(now)``
+would leave it, and that ``advance`` is recorded). Each record carries the
 resolved ``now``, so replay never reads a clock, and because the router is
 deterministic, replaying the recorded calls on the snapshot they follow rebuilds
 the state exactly. :func:`recover` does that read-only;
@@ -1063,9 +1065,15 @@ class JournaledRouter:
         return now
 
     def _do(self, op: str, args: str, call: Callable[[], list[Offer]]) -> list[Offer]:
+        before = self._router.now
         try:
             offers = call()
-        except TierRouteError:
+        except TierRouteError as exc:
+            if self._router.now != before:
+                # Timers due at the call's time fired before the call was found
+                # invalid: the router stands as advance(now) alone leaves it (the
+                # error carries their offers). Journal exactly that.
+                self._append("advance", "{}", list(exc.offers))
             raise
         except Exception as exc:
             self._failed = exc

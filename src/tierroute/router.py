@@ -172,6 +172,11 @@ class Router:
         return self._policy
 
     @property
+    def clock(self) -> Callable[[], float] | None:
+        """The injected clock, if any."""
+        return self._clock
+
+    @property
     def now(self) -> float:
         """The time the router has reached."""
         return self._now
@@ -665,6 +670,7 @@ class Router:
             agent = w.agent
             if w.state == RESERVED:
                 self._release(w, t)
+                self._refresh(agent)
                 self._retire(w)
             else:
                 self._end_service(w, t, out, seek=False)
@@ -1137,6 +1143,7 @@ class Router:
     def _decline(self, w: Work, now: float, out: list[Offer], *, no_answer: bool) -> None:
         a = w.agent
         self._release(w, now)
+        self._refresh(a)  # pools show every available agent while the contact is placed
         if no_answer:
             a.no_answers += 1
         self._return(w.contact, now, out, exclude=a.id)
