@@ -36,7 +36,7 @@ def check(r: Router) -> None:
             key = (kind, id(obj))
             assert key not in live_timers, f"two live timers of kind {kind} for {obj.id}"
             live_timers[key] = t
-            assert t > now, f"live timer for {obj.id} at {t} is not after now {now}"
+            assert t > now, f"live timer {kind} at {t} is not after now {now}"
 
     # every waiting contact in exactly one queue, at the signature of its step
     entries: Counter[str] = Counter()

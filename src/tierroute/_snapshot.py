@@ -21,6 +21,7 @@ from tierroute._state import (
     INF,
     OFFERED,
     RESERVED,
+    T_EXT,
     T_RELAX,
     WAITING,
     AgentRT,
@@ -79,7 +80,7 @@ def dump(r: Router) -> dict[str, Any]:
     timers = sorted(
         [t, seq, kind, obj.seq if kind == T_RELAX else obj.id]
         for t, seq, kind, obj, ver in r._timers
-        if obj.tver == ver
+        if obj.tver == ver and kind != T_EXT  # tracker timers belong to the tracker
     )
     return {
         "format": FORMAT,

@@ -32,7 +32,7 @@ WAITING, OFFERED, IN_SERVICE = 0, 1, 2
 # Work states
 RESERVED, ACTIVE, WRAP = 0, 1, 2
 # Timer kinds
-T_RELAX, T_EXPIRE, T_WRAP = 0, 1, 2
+T_RELAX, T_EXPIRE, T_WRAP, T_EXT = 0, 1, 2, 3
 
 INF = float("inf")
 

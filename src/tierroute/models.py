@@ -10,7 +10,7 @@ naming the bad field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any, NamedTuple
@@ -24,6 +24,7 @@ __all__ = [
     "ContactSpec",
     "ContactState",
     "ContactStatus",
+    "Decisions",
     "Offer",
     "Presence",
     "Severity",
@@ -181,6 +182,21 @@ class Offer(NamedTuple):
     expires_at: float | None
     step: str
     accepted: bool
+
+
+class Decisions(list[Offer]):
+    """What a router call decided: the offers it made, in decision order (it *is*
+    that list), and in :attr:`events` the promise and escalation events it raised.
+
+    ``events`` is empty unless a :class:`~tierroute.promises.PromiseTracker` is
+    attached to the router.
+
+    >>> d = Decisions()
+    >>> d == [], d.events
+    (True, ())
+    """
+
+    events: Sequence[Any] = ()
 
 
 @dataclass(frozen=True, slots=True)

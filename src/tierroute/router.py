@@ -54,6 +54,7 @@ from tierroute._state import (
     OFFERED,
     RESERVED,
     T_EXPIRE,
+    T_EXT,
     T_RELAX,
     T_WRAP,
     WAITING,
@@ -86,6 +87,7 @@ from tierroute.models import (
     ContactSpec,
     ContactState,
     ContactStatus,
+    Decisions,
     Offer,
     Presence,
 )
@@ -155,6 +157,8 @@ class Router:
         self._by_lang: dict[str, set[AgentRT]] = {}
         self._timers: list[tuple[float, int, int, Any, int]] = []
         self._history: OrderedDict[str, Work] = OrderedDict()
+        self._obs: Any = None  # an attached PromiseTracker (see tierroute.promises)
+        self._out = Decisions()  # the decisions of the call in progress
         self._agent_seq = 0
         self._contact_seq = 0
         self._offer_seq = 0
@@ -212,8 +216,10 @@ class Router:
                 self._on_relax(obj, t, out)
             elif kind == T_EXPIRE:
                 self._on_expire(obj, t, out)
-            else:
+            elif kind == T_WRAP:
                 self._on_wrap_end(obj, t, out)
+            else:
+                obj.fire(t)
         self._now = now
         return fired
 
@@ -231,7 +237,12 @@ class Router:
         self._timer_seq += 1
         heappush(self._timers, (t, self._timer_seq, kind, obj, obj.tver))
 
-    def advance(self, now: float | None = None) -> list[Offer]:
+    def _schedule(self, t: float, obj: Any) -> None:
+        """Set a timer for an attached tracker's object ``obj`` (it has ``tver`` and
+        ``fire(now)``); bumping ``obj.tver`` cancels it."""
+        self._timer(t, T_EXT, obj)
+
+    def advance(self, now: float | None = None) -> Decisions:
         """Move the router's time to ``now``, firing due timers.
 
         Returns:
@@ -243,7 +254,7 @@ class Router:
         Runtime complexity: O((k + m) log n) for k timers fired and m offers made.
         """
         t = self._begin(now)
-        out: list[Offer] = []
+        out = self._out = Decisions()
         self._fire(t, out)
         return out
 
@@ -265,7 +276,7 @@ class Router:
         *,
         presence: Presence | str = Presence.LOGGED_OUT,
         now: float | None = None,
-    ) -> list[Offer]:
+    ) -> Decisions:
         """Register an agent, logged out unless ``presence`` says otherwise.
 
         Raises:
@@ -281,7 +292,7 @@ class Router:
         if spec.agent_id in self._agents:
             raise DuplicateId(f"agent {spec.agent_id!r} is already registered")
         fields = self._check_agent_spec(spec)
-        out: list[Offer] = []
+        out = self._out = Decisions()
         self._fire(t, out)
         self._agent_seq += 1
         a = AgentRT(spec.agent_id, self._agent_seq, *fields)
@@ -292,7 +303,7 @@ class Router:
             self._set_presence(a, pres, t, out)
         return out
 
-    def remove_agent(self, agent_id: str, *, now: float | None = None) -> list[Offer]:
+    def remove_agent(self, agent_id: str, *, now: float | None = None) -> Decisions:
         """Forget a logged-out agent.
 
         Raises:
@@ -303,13 +314,13 @@ class Router:
         a = self._agent(agent_id)
         if a.presence != _LOGGED_OUT:
             raise RoutingStateError(f"agent {agent_id!r} must be logged out to be removed")
-        out: list[Offer] = []
+        out = self._out = Decisions()
         self._fire(t, out)
         self._unlink_agent(a)
         del self._agents[agent_id]
         return out
 
-    def update_agent(self, spec: AgentSpec, *, now: float | None = None) -> list[Offer]:
+    def update_agent(self, spec: AgentSpec, *, now: float | None = None) -> Decisions:
         """Replace an agent's profile (skills, languages, seniority, channels, capacity).
 
         Only that agent's cached eligibility is recomputed.
@@ -324,7 +335,7 @@ class Router:
             raise InvalidArgument(f"spec must be an AgentSpec, got {type(spec).__name__}")
         fields = self._check_agent_spec(spec)
         a = self._agent_free(spec.agent_id)
-        out: list[Offer] = []
+        out = self._out = Decisions()
         if self._fire(t, out):
             self._recheck(out, self._agent_free, spec.agent_id)
         self._unlink_agent(a)
@@ -347,7 +358,7 @@ class Router:
 
     def set_agent_state(
         self, agent_id: str, presence: Presence | str, *, now: float | None = None
-    ) -> list[Offer]:
+    ) -> Decisions:
         """Set an agent ready, not ready or logged out.
 
         Going not ready or logged out returns the agent's ringing offers to their
@@ -363,7 +374,7 @@ class Router:
         t = self._begin(now)
         pres = self._presence(presence)
         a = self._presence_allowed(agent_id, pres)
-        out: list[Offer] = []
+        out = self._out = Decisions()
         if self._fire(t, out):
             self._recheck(out, self._presence_allowed, agent_id, pres)
         self._set_presence(a, pres, t, out)
@@ -464,7 +475,7 @@ class Router:
 
     # ------------------------------------------------------------------ contacts
 
-    def submit(self, contact: ContactSpec, *, now: float | None = None) -> list[Offer]:
+    def submit(self, contact: ContactSpec, *, now: float | None = None) -> Decisions:
         """Route a new contact.
 
         Its priority key is computed once here from its tier's target for its
@@ -490,12 +501,14 @@ class Router:
         if cid in self._contacts:
             raise DuplicateId(f"contact {cid!r} is already live")
         c = self._make_contact(contact, t)
-        out: list[Offer] = []
+        out = self._out = Decisions()
         self._fire(t, out)
         self._contact_seq += 1
         c.seq = self._contact_seq
         self._contacts[cid] = c
         self._submitted += 1
+        if self._obs is not None:
+            self._obs.on_submit(c, t)
         self._enter_step(c, 0, t)
         self._place(c, t, out, "contact_arrived")
         return out
@@ -512,7 +525,7 @@ class Router:
         min_seniority: int,
         concierge: str | None,
         now: float,
-    ) -> list[Offer]:
+    ) -> Decisions:
         """:meth:`submit` for callers that validated their input already (the
         simulator, whose scenario was checked once): no checks, same decisions.
 
@@ -537,12 +550,14 @@ class Router:
             now,
             None,
         )
-        out: list[Offer] = []
+        out = self._out = Decisions()
         self._fire(now, out)
         self._contact_seq += 1
         c.seq = self._contact_seq
         self._contacts[contact_id] = c
         self._submitted += 1
+        if self._obs is not None:
+            self._obs.on_submit(c, now)
         self._enter_step(c, 0, now)
         self._place(c, now, out, "contact_arrived")
         return out
@@ -588,7 +603,7 @@ class Router:
             cid, 0, ch, tier, value, int(sev), skills, lang, sen, conc, arrived, key, now, attrs
         )
 
-    def abandon(self, contact_id: str, *, now: float | None = None) -> list[Offer]:
+    def abandon(self, contact_id: str, *, now: float | None = None) -> Decisions:
         """The customer left while waiting or while being offered.
 
         Raises:
@@ -597,11 +612,13 @@ class Router:
         """
         t = self._begin(now)
         c = self._abandonable(contact_id)
-        out: list[Offer] = []
+        out = self._out = Decisions()
         if self._fire(t, out):
             c = self._recheck(out, self._abandonable, contact_id)
         del self._contacts[contact_id]
         self._abandoned += 1
+        if self._obs is not None:
+            self._obs.on_abandon(c, t)
         c.tver += 1
         if c.state == WAITING:
             c.sig.remove(c)  # type: ignore[union-attr]
@@ -630,7 +647,7 @@ class Router:
         language: str | None = _KEEP,
         min_seniority: int | str = _KEEP,
         now: float | None = None,
-    ) -> list[Offer]:
+    ) -> Decisions:
         """Route a live contact again with new requirements, keeping its arrival time
         and so its priority key. Arguments left out keep their values.
 
@@ -659,7 +676,7 @@ class Router:
             if min_seniority is _KEEP
             else self._check_seniority(min_seniority, f"{what} min_seniority")
         )
-        out: list[Offer] = []
+        out = self._out = Decisions()
         self._fire(t, out)
         agent: AgentRT | None = None
         if c.state == WAITING:
@@ -677,6 +694,8 @@ class Router:
             c.work = None
             c.state = WAITING
         c.skills, c.lang, c.min_sen = new_skills, new_lang, new_sen
+        if self._obs is not None:
+            self._obs.on_transfer(c, t)
         if agent is not None:
             c.excluded = (c.excluded or set()) | {agent.id}
         self._enter_step(c, 0, t)
@@ -687,7 +706,7 @@ class Router:
 
     # ------------------------------------------------------------------ offers
 
-    def accept(self, offer_id: str, *, now: float | None = None) -> list[Offer]:
+    def accept(self, offer_id: str, *, now: float | None = None) -> Decisions:
         """The agent accepted the offer: it becomes an assignment (same id).
 
         Raises:
@@ -696,7 +715,7 @@ class Router:
         """
         t = self._begin(now)
         w = self._ringing(offer_id, t)
-        out: list[Offer] = []
+        out = self._out = Decisions()
         if self._fire(t, out):
             w = self._recheck(out, self._ringing, offer_id, t)
         self._activate(w, t)
@@ -705,7 +724,7 @@ class Router:
         self._refresh(a)
         return out
 
-    def reject(self, offer_id: str, *, now: float | None = None) -> list[Offer]:
+    def reject(self, offer_id: str, *, now: float | None = None) -> Decisions:
         """The agent declined the offer: the contact goes back with its key and is not
         offered to this agent again.
 
@@ -715,13 +734,13 @@ class Router:
         """
         t = self._begin(now)
         w = self._ringing(offer_id, t)
-        out: list[Offer] = []
+        out = self._out = Decisions()
         if self._fire(t, out):
             w = self._recheck(out, self._ringing, offer_id, t)
         self._decline(w, t, out, no_answer=self._c.reject_no_answer)
         return out
 
-    def complete(self, offer_id: str, *, now: float | None = None) -> list[Offer]:
+    def complete(self, offer_id: str, *, now: float | None = None) -> Decisions:
         """The agent finished the contact. Wrap-up follows, then the capacity is free.
 
         Raises:
@@ -733,11 +752,13 @@ class Router:
         if w.state != ACTIVE:
             state = "still ringing" if w.state == RESERVED else "already completed (wrap-up)"
             raise RoutingStateError(f"offer {offer_id!r} is {state}")
-        out: list[Offer] = []
+        out = self._out = Decisions()
         self._fire(t, out)
         c = w.contact
         del self._contacts[c.id]
         self._finished += 1
+        if self._obs is not None:
+            self._obs.on_complete(w, t)
         self._end_service(w, t, out, seek=True)
         return out
 
@@ -1087,6 +1108,8 @@ class Router:
         a = w.agent
         a.handled += self._c.cost[w.contact.ch]
         a.no_answers = 0
+        if self._obs is not None:
+            self._obs.on_answer(w, now)
 
     def _release(self, w: Work, now: float) -> None:
         """Give the agent back the capacity held by ``w``."""
