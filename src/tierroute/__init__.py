@@ -7,7 +7,9 @@ language and seniority, relaxing requirements step by step as the wait grows.
 The public API is re-exported here; implementation modules are private.
 """
 
+from tierroute.calendar import BusinessCalendar, due_time
 from tierroute.clock import ManualClock
+from tierroute.credits import Credit, CreditRule, compute_credits
 from tierroute.driver import Applied, RouterDriver
 from tierroute.errors import (
     DuplicateId,
@@ -53,7 +55,17 @@ from tierroute.policy import (
     Strategy,
     TierPolicy,
 )
-from tierroute.presets import get_preset, prestige
+from tierroute.presets import get_preset, prestige, prestige_promises
+from tierroute.promises import (
+    CallbackOffer,
+    CallbackRule,
+    EscalationEvent,
+    EscalationLadder,
+    EscalationStep,
+    PromiseEvent,
+    PromisePolicy,
+    PromiseTarget,
+)
 from tierroute.router import Router
 from tierroute.simulation import Estimate, Scenario, SimulationResult, simulate
 from tierroute.staffing import (
@@ -68,6 +80,7 @@ from tierroute.staffing import (
     required_agents_by_interval,
     service_level,
 )
+from tierroute.tracker import PromiseTracker
 from tierroute.value import BatchScores, CustomerProfile, ValueModel, ValueScore, ValueWeights
 
 __version__ = "0.1.0"
@@ -78,15 +91,23 @@ __all__ = [
     "AgentStatus",
     "Applied",
     "BatchScores",
+    "BusinessCalendar",
+    "CallbackOffer",
+    "CallbackRule",
     "Channel",
     "ChannelPolicy",
     "ContactSpec",
     "ContactState",
     "ContactStatus",
+    "Credit",
+    "CreditRule",
     "CustomerProfile",
     "Decisions",
     "DuplicateId",
     "ErlangAResult",
+    "EscalationEvent",
+    "EscalationLadder",
+    "EscalationStep",
     "Estimate",
     "Explanation",
     "InvalidArgument",
@@ -104,6 +125,10 @@ __all__ = [
     "PolicyError",
     "Presence",
     "PriorityKey",
+    "PromiseEvent",
+    "PromisePolicy",
+    "PromiseTarget",
+    "PromiseTracker",
     "RelaxationStep",
     "Router",
     "RouterDriver",
@@ -125,12 +150,15 @@ __all__ = [
     "ValueScore",
     "ValueWeights",
     "asa",
+    "compute_credits",
+    "due_time",
     "erlang_a",
     "erlang_b",
     "erlang_c",
     "get_preset",
     "occupancy",
     "prestige",
+    "prestige_promises",
     "recover",
     "required_agents",
     "required_agents_by_interval",

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tierroute.errors import PolicyError
 from tierroute.models import Channel, Severity
+from tierroute.promises import PromisePolicy
 
 __all__ = [
     "ChannelPolicy",
@@ -215,6 +216,8 @@ class Policy(_Frozen):
         max_proficiency: Top of the proficiency scale (1 … max).
         seniority_levels: Names of seniority levels, lowest first.
         explain_history: How many finished decisions stay explainable.
+        promises: Service promises tracked by a
+            :class:`~tierroute.tracker.PromiseTracker` (optional).
 
     >>> p = Policy(tiers=[TierPolicy(name="standard"), TierPolicy(name="vip")])
     >>> p.tier_names
@@ -232,6 +235,7 @@ class Policy(_Frozen):
     max_proficiency: int = Field(default=5, ge=1)
     seniority_levels: tuple[str, ...] = Field(default=("junior", "senior", "expert"), min_length=1)
     explain_history: int = Field(default=1024, ge=0)
+    promises: PromisePolicy | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Policy:
@@ -255,6 +259,15 @@ class Policy(_Frozen):
                 raise ValueError(f"default target for {channel.value} must be > 0, got {target}")
         if len(set(self.seniority_levels)) != len(self.seniority_levels):
             raise ValueError(f"seniority_levels must be unique, got {self.seniority_levels}")
+        if self.promises is not None:
+            tier_names = {t.name for t in self.tiers}
+            used = {t.tier for t in self.promises.targets}
+            used |= {t for ladder in self.promises.escalation for t in ladder.tiers}
+            if self.promises.callback is not None:
+                used |= set(self.promises.callback.tiers)
+            unknown = sorted(used - tier_names)
+            if unknown:
+                raise ValueError(f"promises name unknown tiers {unknown}")
         for tier in self.tiers:
             for step in tier.relaxation:
                 if step.min_proficiency is not None and step.min_proficiency > self.max_proficiency:

@@ -21,7 +21,9 @@ times (voice 30 s, chat 10 s, email 60 s).
 
 from __future__ import annotations
 
-from tierroute.models import Channel
+from tierroute.calendar import BusinessCalendar
+from tierroute.credits import CreditRule
+from tierroute.models import Channel, Severity
 from tierroute.policy import (
     ChannelPolicy,
     OfferPolicy,
@@ -30,8 +32,15 @@ from tierroute.policy import (
     Strategy,
     TierPolicy,
 )
+from tierroute.promises import (
+    CallbackRule,
+    EscalationLadder,
+    EscalationStep,
+    PromisePolicy,
+    PromiseTarget,
+)
 
-__all__ = ["PRESETS", "get_preset", "prestige"]
+__all__ = ["PRESETS", "get_preset", "prestige", "prestige_promises"]
 
 _HOUR = 3600.0
 _DAY = 24 * _HOUR
@@ -108,6 +117,90 @@ def prestige() -> Policy:
         },
         offer=OfferPolicy(timeout_s=20.0, auto_accept=False, max_no_answers=3),
         seniority_levels=("junior", "senior", "expert"),
+        promises=prestige_promises(),
+    )
+
+
+def prestige_promises() -> PromisePolicy:
+    """The promises of the domain notes' prestige table.
+
+    The ``business`` calendar is Monday to Friday, 09:00-17:00 UTC: set your center's
+    time zone and holidays when you use it (``promises.calendars.business``).
+
+    >>> p = prestige_promises()
+    >>> [(t.tier, t.kind, t.within_s) for t in p.targets if t.tier == "premium"][:2]
+    [('premium', 'answer', 20.0), ('premium', 'answer', 15.0)]
+    """
+    live = (Channel.VOICE, Channel.VIDEO)
+    text = (Channel.EMAIL, Channel.IN_APP, Channel.SMS, Channel.WHATSAPP)
+    targets = []
+    for tier in ("premium", "elite"):
+        targets += [
+            PromiseTarget(tier=tier, kind="answer", within_s=20.0, channels=live, goal=0.8),
+            PromiseTarget(
+                tier=tier, kind="answer", within_s=15.0, channels=(Channel.CHAT,), goal=0.9
+            ),
+        ]
+    targets += [
+        # Premium: 60 min in business hours, 4 h after hours; median resolution <= 4 h.
+        PromiseTarget(
+            tier="premium",
+            kind="first_response",
+            within_s=_HOUR,
+            channels=text,
+            calendar="business",
+            after_hours_s=4 * _HOUR,
+            goal=0.97,
+        ),
+        PromiseTarget(tier="premium", kind="resolution", within_s=4 * _HOUR, goal=0.5),
+        # Elite: 60 min, 24/7; median resolution <= 2 h.
+        PromiseTarget(
+            tier="elite", kind="first_response", within_s=_HOUR, channels=text, goal=0.97
+        ),
+        PromiseTarget(tier="elite", kind="resolution", within_s=2 * _HOUR, goal=0.5),
+        # Standard email / in-app: 24-48 h; the preset promises the lower end.
+        PromiseTarget(
+            tier="standard", kind="first_response", within_s=_DAY, channels=text, goal=0.8
+        ),
+    ]
+    updates = EscalationStep(
+        name="status update", after_s=8 * _HOUR, repeat_s=8 * _HOUR, calendar="business"
+    )
+
+    def ladder(severity: Severity, scale: float) -> EscalationLadder:
+        return EscalationLadder(
+            severity=severity,
+            steps=(
+                EscalationStep(name="L1 triage", after_s=5 * 60 * scale),
+                EscalationStep(name="L2 ownership", after_s=15 * 60 * scale),
+                EscalationStep(name="engineering on the bridge", after_s=30 * 60 * scale),
+                EscalationStep(name="executive notified", after_s=60 * 60 * scale),
+                updates,
+            ),
+        )
+
+    return PromisePolicy(
+        calendars={
+            "always": BusinessCalendar.always(),
+            "business": BusinessCalendar.nine_to_five("UTC"),
+        },
+        targets=tuple(targets),
+        escalation=(
+            ladder(Severity.P1, 1.0),
+            ladder(Severity.P2, 2.0),  # P2: every P1 figure doubled
+            EscalationLadder(
+                severity=Severity.P3,
+                steps=(EscalationStep(name="daily update", after_s=_DAY, repeat_s=_DAY),),
+            ),
+        ),
+        callback=CallbackRule(
+            tiers=("premium", "elite"), channels=(Channel.VOICE,), threshold_s=45.0, due_s=300.0
+        ),
+        credits=CreditRule(tier="elite", min_breaches=2, rate=0.05),
+        post_incident_report_s=_DAY,
+        post_incident_tiers=("premium", "elite"),
+        post_incident_severities=(Severity.P1,),
+        attainment_goal=0.97,
     )
 
 

@@ -945,6 +945,8 @@ class Router:
             sig.push(c)
             if c.step_until < INF:
                 self._timer(c.step_until, T_RELAX, c)
+            if self._obs is not None:
+                self._obs.on_queued(c, now)
             return
         self._offer(c, agent, sig, strategy, now, out, moment, passed, None)
         self._refresh(agent)

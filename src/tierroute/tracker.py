@@ -1,0 +1,440 @@
+"""The promise tracker: every contact's promises marked attained or breached at the
+moment they are decided, escalation ladders, VIP callbacks and service credits.
+
+A :class:`PromiseTracker` attaches to one :class:`~tierroute.router.Router` and is
+fed by its events (submit, answer, complete, abandon, queueing). Its timers — a
+promise falling due, an escalation step, a callback check — live in the router's
+one timer heap, so :meth:`Router.next_deadline` covers them and they fire inside
+:meth:`Router.advance` (or any call at a later ``now``). The events they raise come
+back on the call's :class:`~tierroute.models.Decisions` as ``.events``.
+
+With no tracker attached the router pays one attribute check per event.
+
+>>> from tierroute import AgentSpec, ContactSpec, Router, prestige
+>>> router = Router(prestige(), start=0.0)
+>>> tracker = PromiseTracker(router)
+>>> router.add_agent(AgentSpec("ana", skills={"billing": 5}, languages=("en",),
+...                            seniority="senior"), presence="ready", now=0.0)
+[]
+>>> [offer] = router.submit(ContactSpec("c1", "voice", "elite", skills={"billing": 3},
+...                                     language="en"), now=1.0)
+>>> decisions = router.accept(offer.offer_id, now=5.0)
+>>> [(e.promise, e.outcome, e.margin) for e in decisions.events]
+[('answer', 'attained', 16.0)]
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from tierroute._state import CHANNELS, WAITING, ContactRT, Work
+from tierroute.credits import Credit, compute_credits
+from tierroute.errors import InvalidArgument, RoutingStateError
+from tierroute.models import Channel, Severity
+from tierroute.promises import (
+    CallbackOffer,
+    EscalationEvent,
+    PromiseEvent,
+    PromisePolicy,
+    PromiseTarget,
+)
+
+if TYPE_CHECKING:
+    from tierroute.router import Router
+
+__all__ = ["PromiseTracker"]
+
+_RATE_WINDOW = 20  # departures remembered per queue for the expected-wait estimate
+
+
+class _Promise:
+    """One open promise; also its own due-time timer."""
+
+    __slots__ = ("account", "ch", "cid", "done", "due", "kind", "owner", "sev", "tier", "tver")
+
+    def __init__(
+        self,
+        owner: PromiseTracker,
+        cid: str,
+        account: str | None,
+        tier: str,
+        ch: Channel,
+        sev: Severity,
+        kind: Any,
+        due: float,
+    ) -> None:
+        self.owner = owner
+        self.cid = cid
+        self.account = account
+        self.tier = tier
+        self.ch = ch
+        self.sev = sev
+        self.kind = kind
+        self.due = due
+        self.done = False
+        self.tver = 0
+
+    def fire(self, now: float) -> None:
+        self.owner._decide(self, "breached", now)
+
+
+class _Escalation:
+    """The escalation ladder of one contact; its own timer."""
+
+    __slots__ = ("arrived", "cid", "count", "index", "ladder", "owner", "sev", "tier", "tver")
+
+    def __init__(
+        self, owner: PromiseTracker, cid: str, tier: str, sev: Severity, ladder: Any, arrived: float
+    ) -> None:
+        self.owner = owner
+        self.cid = cid
+        self.tier = tier
+        self.sev = sev
+        self.ladder = ladder
+        self.arrived = arrived
+        self.index = 0
+        self.count = 0
+        self.tver = 0
+
+    def fire(self, now: float) -> None:
+        self.owner._escalate(self, now)
+
+
+class _CallbackCheck:
+    """Fires when a contact's actual wait reaches the callback threshold."""
+
+    __slots__ = ("c", "owner", "tver")
+
+    def __init__(self, owner: PromiseTracker, c: ContactRT) -> None:
+        self.owner = owner
+        self.c = c
+        self.tver = 0
+
+    def fire(self, now: float) -> None:
+        self.owner._callback_due(self.c, now, None)
+
+
+class PromiseTracker:
+    """Tracks the promises of :class:`~tierroute.promises.PromisePolicy` on a router.
+
+    Args:
+        router: The router to attach to (one tracker per router).
+        promises: The promises; default the router policy's ``promises``.
+        window_s: Length of the window :meth:`attainment` looks back over.
+
+    Raises:
+        InvalidArgument: The policy has no promises, a target names an unknown tier,
+            or the router already has a tracker.
+    """
+
+    def __init__(
+        self, router: Router, promises: PromisePolicy | None = None, *, window_s: float = 3600.0
+    ) -> None:
+        promises = promises if promises is not None else router.policy.promises
+        if promises is None:
+            raise InvalidArgument("the router's policy has no promises; pass promises=")
+        if router._obs is not None:
+            raise InvalidArgument("the router already has a promise tracker attached")
+        if not window_s > 0:
+            raise InvalidArgument(f"window_s must be > 0, got {window_s!r}")
+        tiers = set(router.policy.tier_names)
+        unknown = sorted({t.tier for t in promises.targets} - tiers)
+        if unknown:
+            raise InvalidArgument(f"promise targets name unknown tiers {unknown}")
+        self._router = router
+        self._p = promises
+        self._window = window_s
+        self._targets: dict[tuple[str, Channel, Severity], tuple[PromiseTarget, ...]] = {}
+        self._open: dict[str, list[_Promise]] = {}
+        self._esc: dict[str, _Escalation] = {}
+        self._cb_checks: dict[str, _CallbackCheck] = {}
+        self._cb_offered: set[str] = set()
+        self._cb_late: set[str] = set()
+        self._counts: dict[tuple[str, str, str], list[int]] = {}
+        self._recent: deque[tuple[float, str, str, str, bool]] = deque()
+        self._breaches: list[PromiseEvent] = []
+        self._departures: dict[Any, deque[float]] = {}
+        self.escalations_fired = 0
+        self.callbacks_offered = 0
+        self.callbacks_accepted = 0
+        router._obs = self
+
+    # ------------------------------------------------------------------ router hooks
+
+    def on_submit(self, c: ContactRT, now: float) -> None:
+        tier = c.tier.name
+        ch = CHANNELS[c.ch]
+        sev = Severity(c.sev)
+        account = None if c.attributes is None else c.attributes.get("account")
+        promises = []
+        for target in self._targets_for(tier, ch, sev):
+            due = target.due(c.arrived_at, self._p.calendars[target.calendar], epoch=self._p.epoch)
+            p = _Promise(self, c.id, account, tier, ch, sev, target.kind, due)
+            promises.append(p)
+            if due <= now:  # the contact arrived (e.g. in the IVR) long before its submit
+                self._decide(p, "breached", now)
+            else:
+                self._router._schedule(due, p)
+        self._open[c.id] = promises
+        for ladder in self._p.escalation:
+            if ladder.severity == sev and (not ladder.tiers or tier in ladder.tiers):
+                esc = _Escalation(self, c.id, tier, sev, ladder, c.arrived_at)
+                self._esc[c.id] = esc
+                self._next_step(esc, now)
+                break
+        rule = self._p.callback
+        if rule is not None and tier in rule.tiers and ch in rule.channels:
+            check = _CallbackCheck(self, c)
+            self._cb_checks[c.id] = check
+            at = c.arrived_at + rule.threshold_s
+            if at > now:
+                self._router._schedule(at, check)
+            else:
+                self._cb_late.add(c.id)  # offered when it is queued
+
+    def on_queued(self, c: ContactRT, now: float) -> None:
+        if c.id not in self._cb_checks or c.id in self._cb_offered:
+            return
+        if c.id in self._cb_late:
+            self._callback_due(c, now, None)
+            return
+        sig = c.sig
+        rule = self._p.callback
+        if sig is None or rule is None:
+            return
+        rate = self._rate(sig.key)
+        if rate is None:
+            return
+        # Place in line: contacts of this queue with a smaller key. One pass over this
+        # one queue, only for callback-eligible contacts not yet offered a callback.
+        me = (c.key, c.negval, c.seq)
+        ahead = sum(1 for e in sig.heap if e[3] == e[4].qver and e[:3] < me)
+        expected = (ahead + 1) / rate
+        if expected > rule.threshold_s:
+            self._callback_due(c, now, expected)
+
+    def on_answer(self, w: Work, now: float) -> None:
+        c = w.contact
+        key = self._router._sig_for(c).key
+        times = self._departures.get(key)
+        if times is None:
+            times = self._departures[key] = deque(maxlen=_RATE_WINDOW)
+        times.append(now)
+        for p in self._open.get(c.id, ()):
+            if not p.done and p.kind in ("answer", "first_response", "callback"):
+                self._decide(p, "attained" if now <= p.due else "breached", now)
+        self._cancel_callback_check(c.id)
+
+    def on_complete(self, w: Work, now: float) -> None:
+        c = w.contact
+        for p in self._open.pop(c.id, ()):
+            if not p.done:
+                self._decide(p, "attained" if now <= p.due else "breached", now)
+        self._stop_escalation(c.id)
+        self._cancel_callback_check(c.id)
+        self._cb_offered.discard(c.id)
+        rule_s = self._p.post_incident_report_s
+        if (
+            rule_s is not None
+            and c.tier.name in self._p.post_incident_tiers
+            and Severity(c.sev) in self._p.post_incident_severities
+        ):
+            self._emit(
+                EscalationEvent(
+                    c.id, c.tier.name, Severity(c.sev), "post-incident report due", now + rule_s, 1
+                )
+            )
+
+    def on_abandon(self, c: ContactRT, now: float) -> None:
+        for p in self._open.pop(c.id, ()):
+            if not p.done:
+                self._decide(p, "abandoned", now)
+        self._stop_escalation(c.id)
+        self._cancel_callback_check(c.id)
+        self._cb_offered.discard(c.id)
+
+    def on_transfer(self, c: ContactRT, now: float) -> None:
+        """Promises keep their due times: a transfer keeps the arrival time."""
+
+    # ------------------------------------------------------------------ public
+
+    def accept_callback(self, contact_id: str, *, now: float | None = None) -> None:
+        """The customer accepted the offered callback: they keep their place in line,
+        their answer promise is replaced by a callback promise due within the rule's
+        ``due_s``. The host no longer reports their abandonment.
+
+        Raises:
+            UnknownContact: No live contact with this id.
+            RoutingStateError: No callback was offered to it, or it is not waiting.
+        """
+        router = self._router
+        t = router._begin(now)
+        c = router._contact(contact_id)
+        if contact_id not in self._cb_offered:
+            raise RoutingStateError(f"no callback was offered to contact {contact_id!r}")
+        if c.state != WAITING:
+            raise RoutingStateError(f"contact {contact_id!r} is no longer waiting")
+        rule = self._p.callback
+        assert rule is not None
+        promises = self._open.setdefault(contact_id, [])
+        for p in promises:
+            if not p.done and p.kind == "answer":
+                p.done = True  # replaced, not decided
+                p.tver += 1
+        p = _Promise(
+            self,
+            c.id,
+            None if c.attributes is None else c.attributes.get("account"),
+            c.tier.name,
+            CHANNELS[c.ch],
+            Severity(c.sev),
+            "callback",
+            t + rule.due_s,
+        )
+        promises.append(p)
+        router._schedule(p.due, p)
+        self.callbacks_accepted += 1
+
+    def counts(self) -> dict[tuple[str, str, str], dict[str, int]]:
+        """Decided promises per (tier, channel, promise kind): attained, breached,
+        abandoned; plus the open ones."""
+        out = {
+            k: {"attained": v[0], "breached": v[1], "abandoned": v[2], "open": 0}
+            for k, v in self._counts.items()
+        }
+        for promises in self._open.values():
+            for p in promises:
+                if not p.done:
+                    key = (p.tier, p.ch.value, p.kind)
+                    row = out.setdefault(
+                        key, {"attained": 0, "breached": 0, "abandoned": 0, "open": 0}
+                    )
+                    row["open"] += 1
+        return dict(sorted(out.items()))
+
+    def attainment(self, now: float | None = None) -> dict[tuple[str, str], float]:
+        """Share of promises attained per (tier, kind) among those decided in the last
+        ``window_s`` seconds (abandoned ones excluded)."""
+        t = self._router.now if now is None else now
+        self._prune(t)
+        tally: dict[tuple[str, str], list[int]] = {}
+        for _, tier, _, kind, ok in self._recent:
+            row = tally.setdefault((tier, kind), [0, 0])
+            row[0] += ok
+            row[1] += 1
+        return {k: v[0] / v[1] for k, v in sorted(tally.items())}
+
+    def breaches(self) -> list[PromiseEvent]:
+        """Every breach so far, in the order decided."""
+        return list(self._breaches)
+
+    def credits(self, fees: Mapping[str, float]) -> list[Credit]:
+        """Service credits owed under the policy's credit rule (see
+        :func:`tierroute.credits.compute_credits`)."""
+        rule = self._p.credits
+        if rule is None:
+            raise InvalidArgument("the promise policy has no credit rule")
+        return compute_credits(self._breaches, fees, rule, epoch=self._p.epoch)
+
+    # ------------------------------------------------------------------ internals
+
+    def _targets_for(self, tier: str, ch: Channel, sev: Severity) -> tuple[PromiseTarget, ...]:
+        key = (tier, ch, sev)
+        found = self._targets.get(key)
+        if found is None:
+            best: dict[str, PromiseTarget] = {}
+            for t in self._p.targets:
+                if t.applies(tier, ch, sev):
+                    old = best.get(t.kind)
+                    if old is None or (t.severities and not old.severities):
+                        best[t.kind] = t
+            found = self._targets[key] = tuple(best[k] for k in sorted(best))
+        return found
+
+    def _emit(self, event: Any) -> None:
+        out = self._router._out
+        if isinstance(out.events, list):
+            out.events.append(event)
+        else:
+            out.events = [event]
+
+    def _decide(self, p: _Promise, outcome: Any, now: float) -> None:
+        p.done = True
+        p.tver += 1
+        at = p.due if outcome == "breached" and now >= p.due else now
+        event = PromiseEvent(
+            outcome, p.kind, p.cid, p.account, p.tier, p.ch, p.sev, p.due, at, p.due - at
+        )
+        key = (p.tier, p.ch.value, p.kind)
+        row = self._counts.get(key)
+        if row is None:
+            row = self._counts[key] = [0, 0, 0]
+        row[("attained", "breached", "abandoned").index(outcome)] += 1
+        if outcome != "abandoned":
+            self._recent.append((at, p.tier, p.ch.value, p.kind, outcome == "attained"))
+        if outcome == "breached":
+            self._breaches.append(event)
+        self._emit(event)
+
+    def _prune(self, now: float) -> None:
+        recent = self._recent
+        while recent and recent[0][0] < now - self._window:
+            recent.popleft()
+
+    def _step_time(self, esc: _Escalation) -> float:
+        step = esc.ladder.steps[esc.index]
+        cal = self._p.calendars[step.calendar]
+        offset = step.after_s + (step.repeat_s or 0.0) * max(0, esc.count)
+        if not offset:
+            return esc.arrived
+        return cal.add_business_seconds(esc.arrived, offset, epoch=self._p.epoch)
+
+    def _escalate(self, esc: _Escalation, now: float) -> None:
+        step = esc.ladder.steps[esc.index]
+        esc.count += 1
+        self.escalations_fired += 1
+        self._emit(EscalationEvent(esc.cid, esc.tier, esc.sev, step.name, now, esc.count))
+        if step.repeat_s is None:
+            esc.index += 1
+            esc.count = 0
+            if esc.index >= len(esc.ladder.steps):
+                self._esc.pop(esc.cid, None)
+                return
+        self._next_step(esc, now)
+
+    def _next_step(self, esc: _Escalation, now: float) -> None:
+        """Schedule the ladder's next step; steps already past fire at once."""
+        at = self._step_time(esc)
+        if at > now:
+            self._router._schedule(at, esc)
+        else:
+            self._escalate(esc, now)
+
+    def _stop_escalation(self, cid: str) -> None:
+        esc = self._esc.pop(cid, None)
+        if esc is not None:
+            esc.tver += 1
+
+    def _cancel_callback_check(self, cid: str) -> None:
+        self._cb_late.discard(cid)
+        check = self._cb_checks.pop(cid, None)
+        if check is not None:
+            check.tver += 1
+
+    def _callback_due(self, c: ContactRT, now: float, expected: float | None) -> None:
+        if c.id in self._cb_offered or self._router._contacts.get(c.id) is not c:
+            return
+        if c.state != WAITING:
+            return
+        self._cb_offered.add(c.id)
+        self._cancel_callback_check(c.id)
+        self.callbacks_offered += 1
+        self._emit(CallbackOffer(c.id, c.tier.name, expected, now))
+
+    def _rate(self, key: Any) -> float | None:
+        times = self._departures.get(key)
+        if times is None or len(times) < 2 or times[-1] <= times[0]:
+            return None
+        return (len(times) - 1) / (times[-1] - times[0])
