@@ -164,6 +164,7 @@ class PromiseTracker:
     # ------------------------------------------------------------------ router hooks
 
     def on_submit(self, c: ContactRT, now: float) -> None:
+        """Router hook: a contact arrived; open its promises, ladder and callback check."""
         tier = c.tier.name
         ch = CHANNELS[c.ch]
         sev = Severity(c.sev)
@@ -195,6 +196,8 @@ class PromiseTracker:
                 self._cb_late.add(c.id)  # offered when it is queued
 
     def on_queued(self, c: ContactRT, now: float) -> None:
+        """Router hook: a contact joined a queue; offer a callback if its expected wait
+        passes the threshold."""
         if c.id not in self._cb_checks or c.id in self._cb_offered:
             return
         if c.id in self._cb_late:
@@ -216,6 +219,7 @@ class PromiseTracker:
             self._callback_due(c, now, expected)
 
     def on_answer(self, w: Work, now: float) -> None:
+        """Router hook: an offer was accepted; decide the answer-type promises."""
         c = w.contact
         key = self._router._sig_for(c).key
         times = self._departures.get(key)
@@ -228,6 +232,7 @@ class PromiseTracker:
         self._cancel_callback_check(c.id)
 
     def on_complete(self, w: Work, now: float) -> None:
+        """Router hook: the contact was completed; decide the rest, stop escalating."""
         c = w.contact
         for p in self._open.pop(c.id, ()):
             if not p.done:
@@ -248,6 +253,7 @@ class PromiseTracker:
             )
 
     def on_abandon(self, c: ContactRT, now: float) -> None:
+        """Router hook: the customer left; open promises end as abandoned."""
         for p in self._open.pop(c.id, ()):
             if not p.done:
                 self._decide(p, "abandoned", now)
@@ -256,7 +262,8 @@ class PromiseTracker:
         self._cb_offered.discard(c.id)
 
     def on_transfer(self, c: ContactRT, now: float) -> None:
-        """Promises keep their due times: a transfer keeps the arrival time."""
+        """Router hook: a transfer keeps the arrival time, so promises keep their due
+        times."""
 
     # ------------------------------------------------------------------ public
 
