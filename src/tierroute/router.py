@@ -155,6 +155,7 @@ class Router:
         self._sigs: dict[tuple[Any, ...], Sig] = {}
         self._by_skill: dict[str, set[AgentRT]] = {}
         self._by_lang: dict[str, set[AgentRT]] = {}
+        self._concierge_sigs: dict[str, list[Sig]] = {}  # concierge agent id -> signatures
         self._timers: list[tuple[float, int, int, Any, int]] = []
         self._history: OrderedDict[str, Work] = OrderedDict()
         self._obs: Any = None  # an attached PromiseTracker (see tierroute.promises)
@@ -343,6 +344,7 @@ class Router:
         a.chans = tuple(i for i, n in enumerate(a.maxc) if n)
         self._link_agent(a)
         a.version += 1
+        self._relax_concierge_waiters(a.id, t, out)
         if a.presence == _READY:
             self._agent_seek(a, t, out, "agent_updated")
         return out
@@ -409,12 +411,22 @@ class Router:
                 self._release(w, now)
                 self._retire(w)
             if old != _LOGGED_OUT:
-                mine = [c for s in a.sigs if s.concierge == a.id for c in s.contacts()]
-                for c in sorted(mine, key=_contact_order):
-                    c.sig.remove(c)  # type: ignore[union-attr]
-                    self._enter_step(c, c.step + 1, now)
-                    self._place(c, now, out, "relaxed")
+                self._relax_concierge_waiters(a.id, now, out)
         a.version += 1
+
+    def _relax_concierge_waiters(self, agent_id: str, now: float, out: list[Offer]) -> None:
+        """Move on every contact waiting for ``agent_id`` as its named concierge that
+        the agent can no longer serve (logged out, or no longer on its channel)."""
+        stuck = [
+            c
+            for sig in self._concierge_sigs.get(agent_id, ())
+            for c in sig.contacts()
+            if not self._concierge_usable(c)
+        ]
+        for c in sorted(stuck, key=_contact_order):
+            c.sig.remove(c)  # type: ignore[union-attr]
+            self._enter_step(c, c.step + 1, now)
+            self._place(c, now, out, "relaxed")
 
     def _check_agent_spec(
         self, spec: AgentSpec
@@ -882,6 +894,8 @@ class Router:
         if sig is None:
             sig = Sig(key)
             self._sigs[key] = sig
+            if sig.concierge is not None:
+                self._concierge_sigs.setdefault(sig.concierge, []).append(sig)
             for a in self._candidates(sig):
                 if sig.eligible(a):
                     sig.agents.add(a)
@@ -945,6 +959,8 @@ class Router:
             sig.push(c)
             if c.step_until < INF:
                 self._timer(c.step_until, T_RELAX, c)
+            else:
+                c.tver += 1  # last step: no relaxation timer may stay live
             if self._obs is not None:
                 self._obs.on_queued(c, now)
             return
