@@ -19,54 +19,30 @@ agent went not ready, a contact answered under auto-accept). Time cannot be undo
 the router is then left exactly as ``advance(now)`` alone would leave it, and the
 error carries the offers those timers made in its ``offers`` attribute.
 
-How decisions are made (the same rules as the naive oracle in the test suite):
-
-- A contact that starts waiting (submitted, moved to a new relaxation step, returned
-  by a reject or expiry) takes the best *available* agent eligible for its current
-  requirement signature under the step's strategy, if any; otherwise it joins the
-  queue of that signature.
-- An agent that gains capacity (ready, completed, wrap-up ended, offer released)
-  repeatedly takes the waiting contact with the smallest priority key among the
-  heads of the queues it is eligible for, until it is full or nothing fits.
-- A contact never gets an offer from an agent that rejected it or let its offer
-  expire.
-
-Cost: a contact looks only at one pool (a heap of available eligible agents); an
-agent looks only at the heads of the signatures it is eligible for. Neither scans
-all agents or all waiting contacts. New signatures and new agents compute their
-eligibility once, against the other side's existing set.
+The decision rules and their cost are described in :mod:`tierroute._engine`; the
+naive oracle in the test suite applies the same rules by full scans.
 """
 
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from heapq import heappop, heappush
+from heapq import heappop
 from typing import Any
 
+from tierroute._engine import _LOGGED_OUT, _READY, Engine
 from tierroute._state import (
     ACTIVE,
     CHANNEL_INDEX,
     CHANNELS,
     IN_SERVICE,
-    INF,
     OFFERED,
     RESERVED,
-    T_EXPIRE,
-    T_EXT,
-    T_RELAX,
-    T_WRAP,
     WAITING,
     WRAP,
     AgentRT,
-    Compiled,
     ContactRT,
-    Pool,
-    Sig,
-    TierRT,
     Work,
-    sig_proficiency,
 )
 from tierroute.errors import (
     DuplicateId,
@@ -95,14 +71,13 @@ from tierroute.policy import Policy
 
 __all__ = ["Router"]
 
-_LOGGED_OUT, _READY, _NOT_READY = 0, 1, 2
 _PRESENCE = (Presence.LOGGED_OUT, Presence.READY, Presence.NOT_READY)
 _PRESENCE_INDEX = {p: i for i, p in enumerate(_PRESENCE)}
 _CONTACT_STATE = (ContactState.WAITING, ContactState.OFFERED, ContactState.IN_SERVICE)
 _KEEP: Any = object()
 
 
-class Router:
+class Router(Engine):
     """Value-based contact router.
 
     Args:
@@ -145,29 +120,7 @@ class Router:
             raise InvalidArgument(f"policy must be a tierroute.Policy, got {type(policy).__name__}")
         if clock is not None and not callable(clock):
             raise InvalidArgument(f"clock must be callable, got {clock!r}")
-        self._policy = policy
-        self._c = Compiled(policy)
-        self._clock = clock
-        self._now = _finite_time(start, "start")
-        self._agents: dict[str, AgentRT] = {}
-        self._contacts: dict[str, ContactRT] = {}
-        self._works: dict[str, Work] = {}
-        self._sigs: dict[tuple[Any, ...], Sig] = {}
-        self._by_skill: dict[str, set[AgentRT]] = {}
-        self._by_lang: dict[str, set[AgentRT]] = {}
-        self._concierge_sigs: dict[str, list[Sig]] = {}  # concierge agent id -> signatures
-        self._timers: list[tuple[float, int, int, Any, int]] = []
-        self._history: OrderedDict[str, Work] = OrderedDict()
-        self._obs: Any = None  # an attached PromiseTracker (see tierroute.promises)
-        self._out = Decisions()  # the decisions of the call in progress
-        self._agent_seq = 0
-        self._contact_seq = 0
-        self._offer_seq = 0
-        self._timer_seq = 0
-        self._submitted = 0
-        self._finished = 0
-        self._abandoned = 0
-        self._sen_levels = len(policy.seniority_levels)
+        super().__init__(policy, clock, _finite_time(start, "start"))
 
     # ------------------------------------------------------------------ properties
 
@@ -202,28 +155,6 @@ class Router:
             raise TimeWentBackwards(f"{name}={t!r} is before the router's time {self._now!r}")
         return t
 
-    def _fire(self, now: float, out: list[Offer]) -> bool:
-        """Fire every timer due at or before ``now``, each at its own time; say whether
-        any did."""
-        timers = self._timers
-        fired = False
-        while timers and timers[0][0] <= now:
-            t, _, kind, obj, ver = heappop(timers)
-            if obj.tver != ver:
-                continue
-            fired = True
-            self._now = t
-            if kind == T_RELAX:
-                self._on_relax(obj, t, out)
-            elif kind == T_EXPIRE:
-                self._on_expire(obj, t, out)
-            elif kind == T_WRAP:
-                self._on_wrap_end(obj, t, out)
-            else:
-                obj.fire(t)
-        self._now = now
-        return fired
-
     def _recheck(self, out: list[Offer], check: Callable[..., Any], *args: Any) -> Any:
         """Re-run a state check after due timers fired; on failure the error carries
         the offers those timers made."""
@@ -232,16 +163,6 @@ class Router:
         except TierRouteError as exc:
             exc.offers = tuple(out)
             raise
-
-    def _timer(self, t: float, kind: int, obj: ContactRT | Work) -> None:
-        obj.tver += 1
-        self._timer_seq += 1
-        heappush(self._timers, (t, self._timer_seq, kind, obj, obj.tver))
-
-    def _schedule(self, t: float, obj: Any) -> None:
-        """Set a timer for an attached tracker's object ``obj`` (it has ``tver`` and
-        ``fire(now)``); bumping ``obj.tver`` cancels it."""
-        self._timer(t, T_EXT, obj)
 
     def advance(self, now: float | None = None) -> Decisions:
         """Move the router's time to ``now``, firing due timers.
@@ -392,42 +313,6 @@ class Router:
                 )
         return a
 
-    def _set_presence(self, a: AgentRT, pres: int, now: float, out: list[Offer]) -> None:
-        if pres == a.presence:
-            return
-        old = a.presence
-        a.presence = pres
-        a.version += 1
-        if pres == _READY:
-            a.idle_since = now
-            a.no_answers = 0
-            self._agent_seek(a, now, out, "agent_ready")
-            return
-        for w in sorted((w for w in a.tasks.values() if w.state == RESERVED), key=_work_order):
-            self._release(w, now)
-            self._return(w.contact, now, out, exclude=None)
-        if pres == _LOGGED_OUT:
-            for w in sorted((w for w in a.tasks.values() if w.state == WRAP), key=_work_order):
-                self._release(w, now)
-                self._retire(w)
-            if old != _LOGGED_OUT:
-                self._relax_concierge_waiters(a.id, now, out)
-        a.version += 1
-
-    def _relax_concierge_waiters(self, agent_id: str, now: float, out: list[Offer]) -> None:
-        """Move on every contact waiting for ``agent_id`` as its named concierge that
-        the agent can no longer serve (logged out, or no longer on its channel)."""
-        stuck = [
-            c
-            for sig in self._concierge_sigs.get(agent_id, ())
-            for c in sig.contacts()
-            if not self._concierge_usable(c)
-        ]
-        for c in sorted(stuck, key=_contact_order):
-            c.sig.remove(c)  # type: ignore[union-attr]
-            self._enter_step(c, c.step + 1, now)
-            self._place(c, now, out, "relaxed")
-
     def _check_agent_spec(
         self, spec: AgentSpec
     ) -> tuple[dict[str, int], frozenset[str], int, tuple[int, ...], int, Any]:
@@ -460,30 +345,6 @@ class Router:
                 )
             maxc[ci] = n
         return skills, frozenset(langs), sen, tuple(maxc), cap, spec.attributes
-
-    def _link_agent(self, a: AgentRT) -> None:
-        for skill in a.skills:
-            self._by_skill.setdefault(skill, set()).add(a)
-        for lang in a.languages:
-            self._by_lang.setdefault(lang, set()).add(a)
-        a.sigs = []
-        a.pools = [[] for _ in CHANNELS]
-        for sig in self._sigs.values():
-            if sig.eligible(a):
-                sig.agents.add(a)
-                a.sigs.append(sig)
-                a.pools[sig.ch].extend(p for p in sig.pools if p is not None)
-
-    def _unlink_agent(self, a: AgentRT) -> None:
-        for skill in a.skills:
-            self._by_skill[skill].discard(a)
-        for lang in a.languages:
-            self._by_lang[lang].discard(a)
-        for sig in a.sigs:
-            sig.agents.discard(a)
-        a.sigs = []
-        a.pools = [[] for _ in CHANNELS]
-        a.version += 1
 
     # ------------------------------------------------------------------ contacts
 
@@ -523,55 +384,6 @@ class Router:
             self._obs.on_submit(c, t)
         self._enter_step(c, 0, t)
         self._place(c, t, out, "contact_arrived")
-        return out
-
-    def _submit_trusted(
-        self,
-        contact_id: str,
-        ch: int,
-        tier: TierRT,
-        value: float,
-        severity: int,
-        skills: tuple[tuple[str, int], ...],
-        language: str | None,
-        min_seniority: int,
-        concierge: str | None,
-        now: float,
-    ) -> Decisions:
-        """:meth:`submit` for callers that validated their input already (the
-        simulator, whose scenario was checked once): no checks, same decisions.
-
-        ``skills`` must be sorted by skill name; ``contact_id`` must not be live.
-        """
-        key = now + tier.targets[ch] * self._c.sev_factor[severity] * (
-            1.0 - tier.value_boost * value
-        )
-        c = ContactRT(
-            contact_id,
-            0,
-            ch,
-            tier,
-            value,
-            severity,
-            skills,
-            language,
-            min_seniority,
-            concierge,
-            now,
-            key,
-            now,
-            None,
-        )
-        out = self._out = Decisions()
-        self._fire(now, out)
-        self._contact_seq += 1
-        c.seq = self._contact_seq
-        self._contacts[contact_id] = c
-        self._submitted += 1
-        if self._obs is not None:
-            self._obs.on_submit(c, now)
-        self._enter_step(c, 0, now)
-        self._place(c, now, out, "contact_arrived")
         return out
 
     def _make_contact(self, spec: ContactSpec, now: float) -> ContactRT:
@@ -868,345 +680,6 @@ class Router:
         """Number of contacts waiting in queues. Runtime complexity: O(S)."""
         return sum(s.live for s in self._sigs.values())
 
-    # ------------------------------------------------------------------ the core
-
-    def _sig_for(self, c: ContactRT) -> Sig:
-        """The signature of ``c`` at its current step (created and cached on first use)."""
-        step = c.tier.steps[c.step]
-        if step.concierge:
-            key: tuple[Any, ...] = (c.ch, (), None, 0, c.concierge)
-        else:
-            if step.skills_ignore:
-                skills: tuple[tuple[str, int], ...] = ()
-            elif step.min_prof is None:
-                skills = c.skills
-            else:
-                mp = step.min_prof
-                skills = tuple((s, mp) for s, _ in c.skills)
-            key = (
-                c.ch,
-                skills,
-                None if step.lang_ignore else c.lang,
-                c.min_sen if step.min_sen is None else step.min_sen,
-                None,
-            )
-        sig = self._sigs.get(key)
-        if sig is None:
-            sig = Sig(key)
-            self._sigs[key] = sig
-            if sig.concierge is not None:
-                self._concierge_sigs.setdefault(sig.concierge, []).append(sig)
-            for a in self._candidates(sig):
-                if sig.eligible(a):
-                    sig.agents.add(a)
-                    a.sigs.append(sig)
-        return sig
-
-    def _candidates(self, sig: Sig) -> Any:
-        """Agents that might meet ``sig``: those with its rarest skill, else its
-        language, else everyone (the eligibility check does the rest)."""
-        if sig.concierge is not None:
-            a = self._agents.get(sig.concierge)
-            return () if a is None else (a,)
-        if sig.skills:
-            return min((self._by_skill.get(s, _EMPTY) for s, _ in sig.skills), key=len)
-        if sig.lang is not None:
-            return self._by_lang.get(sig.lang, _EMPTY)
-        return self._agents.values()
-
-    def _enter_step(self, c: ContactRT, index: int, now: float) -> None:
-        """Put ``c`` on the first applicable step from ``index`` on."""
-        steps = c.tier.steps
-        last = len(steps) - 1
-        index = min(index, last)
-        while index < last and steps[index].concierge and not self._concierge_usable(c):
-            index += 1
-        c.step = index
-        c.step_until = now + steps[index].wait_s
-
-    def _concierge_usable(self, c: ContactRT) -> bool:
-        cid = c.concierge
-        if cid is None:
-            return False
-        a = self._agents.get(cid)
-        if a is None or a.presence == _LOGGED_OUT or a.maxc[c.ch] <= 0:
-            return False
-        return c.excluded is None or cid not in c.excluded
-
-    def _place(self, c: ContactRT, now: float, out: list[Offer], moment: str) -> None:
-        """``c`` starts waiting at its current step: offer it or queue it."""
-        sig = self._sig_for(c)
-        strategy = c.tier.steps[c.step].strategy
-        pool = sig.pools[strategy]
-        if pool is None:
-            pool = self._make_pool(sig, strategy)
-        heap = pool.heap
-        excluded = c.excluded
-        agent: AgentRT | None = None
-        passed: tuple[str, ...] = ()
-        while heap:
-            e = heap[0]
-            a = e[-1]
-            if e[-2] != a.version:
-                heappop(heap)
-                continue
-            if excluded is not None and a.id in excluded:
-                agent, passed = _pool_skip(heap, excluded)
-            else:
-                agent = a
-            break
-        if agent is None:
-            sig.push(c)
-            if c.step_until < INF:
-                self._timer(c.step_until, T_RELAX, c)
-            else:
-                c.tver += 1  # last step: no relaxation timer may stay live
-            if self._obs is not None:
-                self._obs.on_queued(c, now)
-            return
-        self._offer(c, agent, sig, strategy, now, out, moment, passed, None)
-        self._refresh(agent)
-
-    def _make_pool(self, sig: Sig, strategy: int) -> Pool:
-        pool = Pool(sig, strategy)
-        sig.pools[strategy] = pool
-        cost = self._c.cost[sig.ch]
-        excl = self._c.exclusive[sig.ch]
-        for a in sig.agents:
-            a.pools[sig.ch].append(pool)
-            if a.presence == _READY and a.can_take(sig.ch, cost, excl):
-                pool.push(a)
-        return pool
-
-    def _refresh(self, a: AgentRT) -> None:
-        """Invalidate ``a``'s pool entries and push its current figures into the pools
-        of every channel it can take now."""
-        a.version += 1
-        if a.presence != _READY:
-            return
-        cost, excl = self._c.cost, self._c.exclusive
-        all_pools = a.pools
-        for ch in a.chans:
-            pools = all_pools[ch]
-            if pools and a.can_take(ch, cost[ch], excl[ch]):
-                for pool in pools:
-                    pool.push(a)
-                    if len(pool.heap) > 4 * len(pool.sig.agents) + 64:
-                        pool.compact()
-
-    def _agent_seek(self, a: AgentRT, now: float, out: list[Offer], moment: str) -> None:
-        """``a`` gained capacity: take the best waiting contacts it can serve."""
-        if a.presence == _READY:
-            cost, excl = self._c.cost, self._c.exclusive
-            aid = a.id
-            while True:
-                take: dict[int, bool] = {}
-                best = rival = None
-                best_sig = None
-                passed: list[str] = []
-                for sig in a.sigs:
-                    heap = sig.heap
-                    if not heap:
-                        continue
-                    ch = sig.ch
-                    ok = take.get(ch)
-                    if ok is None:
-                        ok = take[ch] = a.can_take(ch, cost[ch], excl[ch])
-                    if not ok:
-                        continue
-                    e = heap[0]
-                    ex = e[4].excluded
-                    if ex is not None and aid in ex:
-                        passed.append(e[4].id)
-                        deeper = _queue_first_for(sig, aid)
-                        if deeper is None:
-                            continue
-                        e = deeper
-                    if best is None or e < best:
-                        rival = best
-                        best, best_sig = e, sig
-                    elif rival is None or e < rival:
-                        rival = e
-                if best is None or best_sig is None:
-                    break
-                c = best[4]
-                best_sig.remove(c)
-                nxt = best_sig.heap[0] if best_sig.heap else None
-                if nxt is not None and (rival is None or nxt < rival):
-                    ex = nxt[4].excluded
-                    if ex is None or aid not in ex:
-                        rival = nxt
-                skipped = tuple(
-                    x.id
-                    for x in sorted((self._contacts[p] for p in passed), key=_contact_order)
-                    if x.key <= c.key
-                )
-                self._offer(
-                    c,
-                    a,
-                    best_sig,
-                    c.tier.steps[c.step].strategy,
-                    now,
-                    out,
-                    moment,
-                    skipped,
-                    None if rival is None else (rival[4].id, rival[0]),
-                )
-        self._refresh(a)
-
-    def _offer(
-        self,
-        c: ContactRT,
-        a: AgentRT,
-        sig: Sig,
-        strategy: int,
-        now: float,
-        out: list[Offer],
-        moment: str,
-        passed: tuple[str, ...],
-        rival: tuple[str, float] | None,
-    ) -> None:
-        """Reserve ``a`` for ``c`` (or assign at once under auto-accept)."""
-        self._offer_seq += 1
-        n = self._offer_seq
-        wid = f"o{n}"
-        ch = c.ch
-        cost = self._c.cost[ch]
-        why = (
-            moment,
-            strategy,
-            c.step,
-            sig_proficiency(a, sig),
-            a.idle_since,
-            a.load,
-            a.handled,
-            a.last_offer,
-            passed,
-            rival,
-        )
-        a.load += cost
-        a.counts[ch] += 1
-        if self._c.exclusive[ch]:
-            a.excl_busy += 1
-        a.last_offer = n
-        a.idle_since = now
-        a.version += 1
-        c.tver += 1
-        auto = self._c.auto_accept
-        expires = INF if auto else now + self._c.timeout
-        step = c.tier.steps[c.step].name
-        w = Work(wid, c, a, now, expires, step, RESERVED, why)
-        a.tasks[wid] = w
-        self._works[wid] = w
-        c.work = w
-        if auto:
-            self._activate(w, now)
-        else:
-            c.state = OFFERED
-            self._timer(expires, T_EXPIRE, w)
-        out.append(
-            Offer(
-                wid,
-                c.id,
-                a.id,
-                CHANNELS[ch],
-                c.tier.name,
-                now,
-                None if auto else expires,
-                step,
-                auto,
-            )
-        )
-
-    def _activate(self, w: Work, now: float) -> None:
-        w.state = ACTIVE
-        w.accepted_at = now
-        w.tver += 1
-        w.contact.state = IN_SERVICE
-        a = w.agent
-        a.handled += self._c.cost[w.contact.ch]
-        a.no_answers = 0
-        if self._obs is not None:
-            self._obs.on_answer(w, now)
-
-    def _release(self, w: Work, now: float) -> None:
-        """Give the agent back the capacity held by ``w``."""
-        a = w.agent
-        ch = w.contact.ch
-        a.load -= self._c.cost[ch]
-        a.counts[ch] -= 1
-        if self._c.exclusive[ch]:
-            a.excl_busy -= 1
-        del a.tasks[w.id]
-        del self._works[w.id]
-        w.tver += 1
-        a.idle_since = now
-        a.version += 1
-
-    def _retire(self, w: Work) -> None:
-        """Keep a finished decision explainable for a while."""
-        keep = self._policy.explain_history
-        if keep:
-            hist = self._history
-            hist[w.id] = w
-            if len(hist) > keep:
-                hist.popitem(last=False)
-
-    def _end_service(self, w: Work, now: float, out: list[Offer], *, seek: bool) -> None:
-        """The assignment ends: wrap-up, or capacity back at once."""
-        wrap = self._c.wrap[w.contact.ch]
-        if wrap > 0:
-            w.state = WRAP
-            w.until = now + wrap
-            self._timer(w.until, T_WRAP, w)
-            return
-        self._release(w, now)
-        self._retire(w)
-        if seek:
-            self._agent_seek(w.agent, now, out, "capacity_freed")
-
-    def _return(self, c: ContactRT, now: float, out: list[Offer], exclude: str | None) -> None:
-        """An offer of ``c`` fell through: back to waiting with its key."""
-        w = c.work
-        if w is not None:
-            self._retire(w)
-        c.work = None
-        c.state = WAITING
-        if exclude is not None:
-            if c.excluded is None:
-                c.excluded = set()
-            c.excluded.add(exclude)
-        step = c.tier.steps[c.step]
-        if now >= c.step_until or (step.concierge and not self._concierge_usable(c)):
-            self._enter_step(c, c.step + 1, now)
-        self._place(c, now, out, "returned")
-
-    def _decline(self, w: Work, now: float, out: list[Offer], *, no_answer: bool) -> None:
-        a = w.agent
-        self._release(w, now)
-        self._refresh(a)  # pools show every available agent while the contact is placed
-        if no_answer:
-            a.no_answers += 1
-        self._return(w.contact, now, out, exclude=a.id)
-        limit = self._c.max_no_answers
-        if no_answer and limit and a.no_answers >= limit and a.presence == _READY:
-            self._set_presence(a, _NOT_READY, now, out)
-        else:
-            self._agent_seek(a, now, out, "capacity_freed")
-
-    def _on_relax(self, c: ContactRT, now: float, out: list[Offer]) -> None:
-        c.sig.remove(c)  # type: ignore[union-attr]
-        self._enter_step(c, c.step + 1, now)
-        self._place(c, now, out, "relaxed")
-
-    def _on_expire(self, w: Work, now: float, out: list[Offer]) -> None:
-        self._decline(w, now, out, no_answer=True)
-
-    def _on_wrap_end(self, w: Work, now: float, out: list[Offer]) -> None:
-        self._release(w, now)
-        self._retire(w)
-        self._agent_seek(w.agent, now, out, "capacity_freed")
-
     # ------------------------------------------------------------------ validation
 
     def _agent(self, agent_id: str) -> AgentRT:
@@ -1309,54 +782,3 @@ def _finite_time(value: Any, name: str) -> float:
     if value < 0:
         raise InvalidArgument(f"{name} must be >= 0, got {value!r}")
     return float(value)
-
-
-def _work_order(w: Work) -> int:
-    return int(w.id[1:])
-
-
-def _contact_order(c: ContactRT) -> tuple[float, float, int]:
-    return (c.key, c.negval, c.seq)
-
-
-_EMPTY: frozenset[AgentRT] = frozenset()
-
-
-def _pool_skip(
-    heap: list[tuple[Any, ...]], excluded: set[str]
-) -> tuple[AgentRT | None, tuple[str, ...]]:
-    """First live agent in a pool heap not in ``excluded``; the skipped ids too."""
-    held = []
-    found = None
-    while heap:
-        e = heappop(heap)
-        a = e[-1]
-        if e[-2] != a.version:
-            continue
-        held.append(e)
-        if a.id not in excluded:
-            found = a
-            break
-    for e in held:
-        heappush(heap, e)
-    skipped = tuple(e[-1].id for e in held if e[-1] is not found)
-    return found, skipped
-
-
-def _queue_first_for(sig: Sig, agent_id: str) -> tuple[Any, ...] | None:
-    """First live entry of a queue whose contact has not excluded ``agent_id``."""
-    heap = sig.heap
-    held = []
-    found = None
-    while heap:
-        e = heappop(heap)
-        c = e[4]
-        if e[3] != c.qver:
-            continue
-        held.append(e)
-        if c.excluded is None or agent_id not in c.excluded:
-            found = e
-            break
-    for e in held:
-        heappush(heap, e)
-    return found
