@@ -107,7 +107,7 @@ Duration = Annotated[
         {
             "anyOf": [
                 {"type": "number", "minimum": 0},
-                {"type": "string", "pattern": r"^(\d+(\.\d+)?(ms|d|h|m|s))+$"},
+                {"type": "string", "pattern": r"^(\d+(\.\d+)?|(\d+(\.\d+)?(ms|d|h|m|s))+)$"},
             ],
             "description": "Seconds, or a string with units: '90s', '30m', '1h30m'.",
         }
