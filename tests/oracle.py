@@ -115,6 +115,7 @@ class Oracle:
     def __init__(self, policy: Policy, *, start: float = 0.0) -> None:
         self.policy = policy
         self.now = float(start)
+        self.current: list[Offer] = []
         self.agents: dict[str, Agent] = {}
         self.contacts: dict[str, Contact] = {}  # live contacts
         self.works: dict[str, Work] = {}  # live offers, assignments and wrap-ups
@@ -322,10 +323,17 @@ class Oracle:
         w.agent.handled += self.cost(w.contact.channel)
         w.agent.no_answers = 0
 
+    def start_call(self) -> list[Offer]:
+        """The list a public call returns its offers in."""
+        self.current = []
+        return self.current
+
     def release(self, w: Work, now: float) -> None:
         self.cancel_timers(w)
         del self.works[w.id]
         w.agent.idle_since = now
+        # an offer made earlier in the same call and now withdrawn is not returned
+        self.current[:] = [o for o in self.current if o.offer_id != w.id]
 
     def end_service(self, w: Work, now: float, out: list[Offer], *, seek: bool) -> None:
         wrap = self.policy.channels[w.contact.channel].wrap_up_s
@@ -478,7 +486,7 @@ class Oracle:
         if spec.agent_id in self.agents:
             raise DuplicateId(spec.agent_id)
         fields = self.agent_fields(spec)
-        out: list[Offer] = []
+        out: list[Offer] = self.start_call()
         self.fire(t, out)
         self.seq["agent"] += 1
         a = Agent(spec.agent_id, self.seq["agent"], **fields, idle_since=t)
@@ -491,7 +499,7 @@ class Oracle:
         t = self.begin(now)
         if self.agent(agent_id).presence != LOGGED_OUT:
             raise RoutingStateError(f"{agent_id} is not logged out")
-        out: list[Offer] = []
+        out: list[Offer] = self.start_call()
         self.fire(t, out)
         del self.agents[agent_id]
         return out
@@ -502,7 +510,7 @@ class Oracle:
             raise InvalidArgument("spec must be an AgentSpec")
         fields = self.agent_fields(spec)
         a = self.free_agent(spec.agent_id)
-        out: list[Offer] = []
+        out: list[Offer] = self.start_call()
         self.fire_and_recheck(t, out, self.free_agent, a.id)
         for name, value in fields.items():
             setattr(a, name, value)
@@ -535,7 +543,7 @@ class Oracle:
         t = self.begin(now)
         pres = _presence(presence)
         a = self.presence_allowed(agent_id, pres)
-        out: list[Offer] = []
+        out: list[Offer] = self.start_call()
         self.fire_and_recheck(t, out, self.presence_allowed, agent_id, pres)
         self.set_presence(a, pres, t, out)
         return out
@@ -584,7 +592,7 @@ class Oracle:
         target = self.policy.target(tier.name, ch)
         sev_factor = self.policy.severity_factor[Severity(sev)]
         key = arrived + target * sev_factor * (1.0 - tier.value_boost * value)
-        out: list[Offer] = []
+        out: list[Offer] = self.start_call()
         self.fire(t, out)
         self.seq["contact"] += 1
         c = Contact(
@@ -609,7 +617,7 @@ class Oracle:
     def abandon(self, contact_id: str, *, now: float | None = None) -> list[Offer]:
         t = self.begin(now)
         self.abandonable(contact_id)
-        out: list[Offer] = []
+        out: list[Offer] = self.start_call()
         self.fire_and_recheck(t, out, self.abandonable, contact_id)
         c = self.contacts.pop(contact_id)
         self.count["abandoned"] += 1
@@ -642,7 +650,7 @@ class Oracle:
         if new_lang is not None and (not isinstance(new_lang, str) or not new_lang):
             raise InvalidArgument(f"bad language {new_lang!r}")
         new_sen = c.min_sen if min_seniority is _KEEP else self.seniority(min_seniority)
-        out: list[Offer] = []
+        out: list[Offer] = self.start_call()
         self.fire(t, out)
         self.cancel_timers(c)
         w = self.work_of(c)
@@ -664,7 +672,7 @@ class Oracle:
     def accept(self, offer_id: str, *, now: float | None = None) -> list[Offer]:
         t = self.begin(now)
         w = self.ringing(offer_id, t)
-        out: list[Offer] = []
+        out: list[Offer] = self.start_call()
         w = self.fire_and_recheck(t, out, self.ringing, offer_id, t) or w
         self.activate(w)
         return out
@@ -672,7 +680,7 @@ class Oracle:
     def reject(self, offer_id: str, *, now: float | None = None) -> list[Offer]:
         t = self.begin(now)
         w = self.ringing(offer_id, t)
-        out: list[Offer] = []
+        out: list[Offer] = self.start_call()
         w = self.fire_and_recheck(t, out, self.ringing, offer_id, t) or w
         self.decline(w, t, out, no_answer=self.policy.offer.reject_counts_as_no_answer)
         return out
@@ -691,7 +699,7 @@ class Oracle:
         w = self.work(offer_id)
         if w.state != "active":
             raise RoutingStateError(f"{offer_id} is {w.state}")
-        out: list[Offer] = []
+        out: list[Offer] = self.start_call()
         self.fire(t, out)
         del self.contacts[w.contact.id]
         self.count["finished"] += 1
@@ -700,7 +708,7 @@ class Oracle:
 
     def advance(self, now: float | None = None) -> list[Offer]:
         t = self.begin(now)
-        out: list[Offer] = []
+        out: list[Offer] = self.start_call()
         self.fire(t, out)
         return out
 

@@ -683,8 +683,20 @@ def test_expiry_reoffers_to_another_agent_at_the_expiry_time() -> None:
     add(r, "a1", 0.0)
     add(r, "a2", 0.5)
     sub(r, "c1", 1.0)
-    [again] = r.advance(100.0)
+    [again] = r.advance(30.0)
     assert (again.agent_id, again.offered_at, again.expires_at) == ("a2", 21.0, 41.0)
+
+
+def test_offer_made_and_withdrawn_within_one_call_is_not_returned() -> None:
+    """advance(100) fires the expiry at 21 (re-offer to a2) and a2's expiry at 41:
+    the re-offer is already dead when the call returns, so it is not returned."""
+    r = Router(Policy(), start=0.0)
+    add(r, "a1", 0.0)
+    add(r, "a2", 0.5)
+    sub(r, "c1", 1.0)
+    assert r.advance(100.0) == []
+    assert r.contact_status("c1").state == ContactState.WAITING
+    r._check()
 
 
 def test_expired_offer_cannot_be_accepted() -> None:
@@ -791,7 +803,7 @@ def test_complete_wrap_up_then_agent_takes_waiting_work_at_exactly_that_time() -
     assert (st.state, st.load) == (AgentState.WRAP_UP, 100)
     assert r.next_deadline() == 130.0
     assert r.advance(129.999) == []
-    [nxt] = r.advance(200.0)
+    [nxt] = r.advance(140.0)
     assert (nxt.contact_id, nxt.agent_id, nxt.offered_at, nxt.expires_at) == (
         "c2",
         "ana",

@@ -190,7 +190,7 @@ def test_restore_gives_an_equal_snapshot(seed: int) -> None:
     restored._check()
 
 
-@pytest.mark.parametrize("seed", [2, 13, 14])
+@pytest.mark.parametrize("seed", [2, 3, 14])
 def test_continued_workload_gives_identical_offers(seed: int) -> None:
     original, driver = run_workload(seed, 250)
     snap = original.snapshot()

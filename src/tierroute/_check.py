@@ -145,8 +145,11 @@ def check(r: Router) -> None:
             )
         assert set(a.sigs) == {s for s in r._sigs.values() if a in s.agents}
         assert len(a.sigs) == len(set(a.sigs))
+        assert sorted(map(id, a.sigs)) == sorted(id(s) for lst in a.sigs_ch for s in lst)
+        assert all(s.ch == ch for ch, lst in enumerate(a.sigs_ch) for s in lst)
         for ch in range(len(CHANNELS)):
             pools = [p for s in a.sigs if s.ch == ch for p in s.pools if p is not None]
-            assert sorted(map(id, a.pools[ch])) == sorted(map(id, pools)), (
+            live_pools = [p for p in a.pools[ch] if not p.dead]
+            assert sorted(map(id, live_pools)) == sorted(map(id, pools)), (
                 f"agent {aid}: pool list for {CHANNELS[ch].value} is stale"
             )

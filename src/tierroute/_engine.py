@@ -39,6 +39,8 @@ from tierroute._state import (
     INF,
     OFFERED,
     RESERVED,
+    S_MOST_PROFICIENT,
+    STRATEGIES,
     T_EXPIRE,
     T_EXT,
     T_RELAX,
@@ -52,6 +54,7 @@ from tierroute._state import (
     Sig,
     TierRT,
     Work,
+    agent_entry,
     sig_proficiency,
 )
 from tierroute.models import Decisions, Offer
@@ -87,6 +90,8 @@ class Engine:
         self._history: OrderedDict[str, Work] = OrderedDict()
         self._obs: Any = None  # an attached PromiseTracker (see tierroute.tracker)
         self._out = Decisions()  # the decisions of the call in progress
+        self._lookups = 0  # pool lookups since the last sweep of idle pools
+        self._sweep_at = 4096
         self._agent_seq = 0
         self._contact_seq = 0
         self._offer_seq = 0
@@ -169,11 +174,13 @@ class Engine:
         for lang in a.languages:
             self._by_lang.setdefault(lang, set()).add(a)
         a.sigs = []
+        a.sigs_ch = [[] for _ in CHANNELS]
         a.pools = [[] for _ in CHANNELS]
         for sig in self._sigs.values():
             if sig.eligible(a):
                 sig.agents.add(a)
                 a.sigs.append(sig)
+                a.sigs_ch[sig.ch].append(sig)
                 a.pools[sig.ch].extend(p for p in sig.pools if p is not None)
 
     def _unlink_agent(self, a: AgentRT) -> None:
@@ -184,6 +191,7 @@ class Engine:
         for sig in a.sigs:
             sig.agents.discard(a)
         a.sigs = []
+        a.sigs_ch = [[] for _ in CHANNELS]
         a.pools = [[] for _ in CHANNELS]
         a.version += 1
 
@@ -266,6 +274,7 @@ class Engine:
                 if sig.eligible(a):
                     sig.agents.add(a)
                     a.sigs.append(sig)
+                    a.sigs_ch[sig.ch].append(sig)
         return sig
 
     def _candidates(self, sig: Sig) -> Any:
@@ -306,6 +315,10 @@ class Engine:
         pool = sig.pools[strategy]
         if pool is None:
             pool = self._make_pool(sig, strategy)
+        pool.used = True
+        self._lookups += 1
+        if self._lookups >= self._sweep_at:
+            self._sweep_pools()
         heap = pool.heap
         excluded = c.excluded
         agent: AgentRT | None = None
@@ -333,6 +346,27 @@ class Engine:
         self._offer(c, agent, sig, strategy, now, out, moment, passed, None)
         self._refresh(agent)
 
+    def _sweep_pools(self) -> None:
+        """Drop the pools not looked up since the last sweep.
+
+        Every available agent is pushed into every pool of its signatures on each
+        change, so pools of signatures nobody asks for any more are pure cost. A
+        dropped pool is rebuilt from the signature's eligible agents on its next
+        lookup; pools are derived data, so decisions do not change.
+        """
+        for sig in self._sigs.values():
+            pools = sig.pools
+            for i, pool in enumerate(pools):
+                if pool is None:
+                    continue
+                if pool.used:
+                    pool.used = False
+                else:
+                    pool.dead = True
+                    pools[i] = None
+        self._lookups = 0
+        self._sweep_at = max(4096, 2 * len(self._sigs))
+
     def _make_pool(self, sig: Sig, strategy: int) -> Pool:
         pool = Pool(sig, strategy)
         sig.pools[strategy] = pool
@@ -355,44 +389,58 @@ class Engine:
         for ch in a.chans:
             pools = all_pools[ch]
             if pools and a.can_take(ch, cost[ch], excl[ch]):
+                # Entries depend on the signature only for most-proficient pools.
+                shared: list[tuple[Any, ...] | None] = [None] * len(STRATEGIES)
+                dropped = False
                 for pool in pools:
-                    pool.push(a)
-                    if len(pool.heap) > 4 * len(pool.sig.agents) + 64:
+                    if pool.dead:
+                        dropped = True
+                        continue
+                    st = pool.strategy
+                    cached = shared[st]
+                    if cached is not None:
+                        entry = cached
+                    else:
+                        entry = agent_entry(st, a, pool.sig)
+                        if st != S_MOST_PROFICIENT:
+                            shared[st] = entry
+                    heap = pool.heap
+                    heappush(heap, entry)
+                    if len(heap) > 4 * len(pool.sig.agents) + 64:
                         pool.compact()
+                if dropped:
+                    all_pools[ch] = [p for p in pools if not p.dead]
 
     def _agent_seek(self, a: AgentRT, now: float, out: list[Offer], moment: str) -> None:
         """``a`` gained capacity: take the best waiting contacts it can serve."""
         if a.presence == _READY:
             cost, excl = self._c.cost, self._c.exclusive
             aid = a.id
+            sigs_ch = a.sigs_ch
             while True:
-                take: dict[int, bool] = {}
                 best = rival = None
                 best_sig = None
                 passed: list[str] = []
-                for sig in a.sigs:
-                    heap = sig.heap
-                    if not heap:
+                for ch in a.chans:
+                    if not a.can_take(ch, cost[ch], excl[ch]):
                         continue
-                    ch = sig.ch
-                    ok = take.get(ch)
-                    if ok is None:
-                        ok = take[ch] = a.can_take(ch, cost[ch], excl[ch])
-                    if not ok:
-                        continue
-                    e = heap[0]
-                    ex = e[4].excluded
-                    if ex is not None and aid in ex:
-                        passed.append(e[4].id)
-                        deeper = _queue_first_for(sig, aid)
-                        if deeper is None:
+                    for sig in sigs_ch[ch]:
+                        heap = sig.heap
+                        if not heap:
                             continue
-                        e = deeper
-                    if best is None or e < best:
-                        rival = best
-                        best, best_sig = e, sig
-                    elif rival is None or e < rival:
-                        rival = e
+                        e = heap[0]
+                        ex = e[4].excluded
+                        if ex is not None and aid in ex:
+                            passed.append(e[4].id)
+                            deeper = _queue_first_for(sig, aid)
+                            if deeper is None:
+                                continue
+                            e = deeper
+                        if best is None or e < best:
+                            rival = best
+                            best, best_sig = e, sig
+                        elif rival is None or e < rival:
+                            rival = e
                 if best is None or best_sig is None:
                     break
                 c = best[4]
@@ -508,6 +556,13 @@ class Engine:
         w.tver += 1
         a.idle_since = now
         a.version += 1
+        out = self._out
+        if out:  # an offer made earlier in this very call and withdrawn: not returned
+            wid = w.id
+            for i in range(len(out) - 1, -1, -1):
+                if out[i].offer_id == wid:
+                    del out[i]
+                    break
 
     def _retire(self, w: Work) -> None:
         """Keep a finished decision explainable for a while."""

@@ -185,6 +185,7 @@ class AgentRT:
         "seniority",
         "seq",
         "sigs",
+        "sigs_ch",
         "skills",
         "tasks",
         "version",
@@ -221,6 +222,7 @@ class AgentRT:
         self.no_answers = 0
         self.version = 0
         self.sigs: list[Sig] = []
+        self.sigs_ch: list[list[Sig]] = [[] for _ in CHANNELS]  # the same, by channel
         self.pools: list[list[Pool]] = [[] for _ in CHANNELS]
 
     def can_take(self, ch: int, cost: int, exclusive: bool) -> bool:
@@ -353,12 +355,14 @@ class Pool:
     or figures bumps its version and pushes fresh entries).
     """
 
-    __slots__ = ("heap", "sig", "strategy")
+    __slots__ = ("dead", "heap", "sig", "strategy", "used")
 
     def __init__(self, sig: Sig, strategy: int) -> None:
         self.sig = sig
         self.strategy = strategy
         self.heap: list[tuple[Any, ...]] = []
+        self.used = True  # looked up since the last sweep (idle pools are dropped)
+        self.dead = False  # dropped; agents forget it on their next refresh
 
     def push(self, a: AgentRT) -> None:
         heappush(self.heap, agent_entry(self.strategy, a, self.sig))
@@ -373,9 +377,12 @@ class Pool:
 
 def sig_proficiency(a: AgentRT, sig: Sig) -> int:
     """The agent's proficiency for a signature: the lowest over its required skills."""
-    if not sig.skills:
+    skills = sig.skills
+    if not skills:
         return 0
-    return min(a.skills.get(s, 0) for s, _ in sig.skills)
+    if len(skills) == 1:
+        return a.skills.get(skills[0][0], 0)
+    return min(a.skills.get(s, 0) for s, _ in skills)
 
 
 def agent_entry(strategy: int, a: AgentRT, sig: Sig) -> tuple[Any, ...]:

@@ -440,6 +440,8 @@ class Router(Engine):
         if self._fire(t, out):
             c = self._recheck(out, self._abandonable, contact_id)
         del self._contacts[contact_id]
+        w = c.work
+        c.work = None
         self._abandoned += 1
         if self._obs is not None:
             self._obs.on_abandon(c, t)
@@ -447,7 +449,6 @@ class Router(Engine):
         if c.state == WAITING:
             c.sig.remove(c)  # type: ignore[union-attr]
             return out
-        w = c.work
         assert w is not None
         self._release(w, t)
         self._retire(w)
@@ -580,6 +581,7 @@ class Router(Engine):
         self._fire(t, out)
         c = w.contact
         del self._contacts[c.id]
+        c.work = None  # no contact <-> work cycle: refcounting frees them, not the GC
         self._finished += 1
         if self._obs is not None:
             self._obs.on_complete(w, t)
