@@ -77,6 +77,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from tierroute.simulation.scenario import Scenario
 
     scenario = Scenario.from_file(args.scenario)
+    if args.no_promises:
+        scenario = scenario.model_copy(update={"track_promises": False})
     if args.plot:
         try:
             importlib.import_module("matplotlib")
@@ -243,6 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--plot", metavar="FILE", help="draw SL and wait by interval to a PNG")
     sim.add_argument("--quiet", action="store_true", help="print nothing, write files only")
     sim.add_argument("--plain", action="store_true", help="plain-text tables even with rich")
+    sim.add_argument(
+        "--no-promises",
+        action="store_true",
+        help="do not track the policy's service promises (faster; no promise tables)",
+    )
     sim.set_defaults(func=_cmd_simulate)
 
     staff = sub.add_parser("staff", help="Erlang C / A agents needed per interval")

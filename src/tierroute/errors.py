@@ -54,9 +54,12 @@ class TierRouteError(Exception):
         offers: Offers made by timers that fired (because they were due at the call's
             ``now``) before the call was found invalid; empty otherwise. The host
             must act on them as on any returned offers.
+        events: The promise and escalation events those timers raised (see
+            :class:`~tierroute.models.Decisions`).
     """
 
     offers: tuple[Any, ...] = ()
+    events: tuple[Any, ...] = ()
 
 
 class InvalidArgument(TierRouteError, ValueError):

@@ -97,6 +97,8 @@ class PromiseTarget(_Frozen):
     ) -> float:
         """The router time this promise is due for a contact arriving at ``arrived_at``
         (see :func:`tierroute.calendar.due_time`)."""
+        if calendar.always_open:
+            return arrived_at + self.within_s
         return due_time(
             arrived_at, self.within_s, calendar, after_hours_s=self.after_hours_s, epoch=epoch
         )

@@ -162,6 +162,7 @@ class Router(Engine):
             return check(*args)
         except TierRouteError as exc:
             exc.offers = tuple(out)
+            exc.events = tuple(out.events) if isinstance(out, Decisions) else ()
             raise
 
     def advance(self, now: float | None = None) -> Decisions:

@@ -25,6 +25,7 @@ With no tracker attached the router pays one attribute check per event.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -46,7 +47,9 @@ if TYPE_CHECKING:
 
 __all__ = ["PromiseTracker"]
 
-_RATE_WINDOW = 20  # departures remembered per queue for the expected-wait estimate
+_RATE_WINDOW = 20  # answers remembered per queue for the expected-wait estimate
+_RATE_MIN = 5  # fewer recent answers than this: no estimate (the 45 s check still runs)
+_RATE_HORIZON = 10  # answers older than this many thresholds are forgotten
 
 
 class _Promise:
@@ -174,10 +177,10 @@ class PromiseTracker:
             due = target.due(c.arrived_at, self._p.calendars[target.calendar], epoch=self._p.epoch)
             p = _Promise(self, c.id, account, tier, ch, sev, target.kind, due)
             promises.append(p)
-            if due <= now:  # the contact arrived (e.g. in the IVR) long before its submit
+            if due < now:  # the contact arrived (e.g. in the IVR) long before its submit
                 self._decide(p, "breached", now)
             else:
-                self._router._schedule(due, p)
+                self._schedule_due(p)
         self._open[c.id] = promises
         for ladder in self._p.escalation:
             if ladder.severity == sev and (not ladder.tiers or tier in ladder.tiers):
@@ -207,13 +210,17 @@ class PromiseTracker:
         rule = self._p.callback
         if sig is None or rule is None:
             return
-        rate = self._rate(sig.key)
-        if rate is None:
-            return
+        rate = self._rate(sig.key, now, rule.threshold_s)
+        if rate is None or sig.live <= rule.threshold_s * rate:
+            return  # no recent answers to go by, or even the whole queue is quick enough
         # Place in line: contacts of this queue with a smaller key. One pass over this
         # one queue, only for callback-eligible contacts not yet offered a callback.
         me = (c.key, c.negval, c.seq)
         ahead = sum(1 for e in sig.heap if e[3] == e[4].qver and e[:3] < me)
+        if not ahead:
+            # With nobody ahead the queue's answer rate is its arrival rate, not its
+            # service rate: no estimate (the time-based check still runs).
+            return
         expected = (ahead + 1) / rate
         if expected > rule.threshold_s:
             self._callback_due(c, now, expected)
@@ -286,6 +293,8 @@ class PromiseTracker:
         rule = self._p.callback
         assert rule is not None
         promises = self._open.setdefault(contact_id, [])
+        if any(p.kind == "callback" and not p.done for p in promises):
+            raise RoutingStateError(f"contact {contact_id!r} already accepted its callback")
         for p in promises:
             if not p.done and p.kind == "answer":
                 p.done = True  # replaced, not decided
@@ -301,7 +310,7 @@ class PromiseTracker:
             t + rule.due_s,
         )
         promises.append(p)
-        router._schedule(p.due, p)
+        self._schedule_due(p)
         self.callbacks_accepted += 1
 
     def counts(self) -> dict[tuple[str, str, str], dict[str, int]]:
@@ -360,6 +369,12 @@ class PromiseTracker:
             found = self._targets[key] = tuple(best[k] for k in sorted(best))
         return found
 
+    def _schedule_due(self, p: _Promise) -> None:
+        # "Within" includes the due instant: the breach timer fires just after it, so
+        # an answer at exactly ``due`` is attained (``_decide`` reports the breach at
+        # ``due`` itself).
+        self._router._schedule(math.nextafter(p.due, math.inf), p)
+
     def _emit(self, event: Any) -> None:
         out = self._router._out
         if isinstance(out.events, list):
@@ -393,10 +408,11 @@ class PromiseTracker:
     def _step_time(self, esc: _Escalation) -> float:
         step = esc.ladder.steps[esc.index]
         cal = self._p.calendars[step.calendar]
-        offset = step.after_s + (step.repeat_s or 0.0) * max(0, esc.count)
-        if not offset:
-            return esc.arrived
-        return cal.add_business_seconds(esc.arrived, offset, epoch=self._p.epoch)
+        offset: float = step.after_s + (step.repeat_s or 0.0) * max(0, esc.count)
+        if not offset or cal.always_open:
+            return esc.arrived + offset
+        due: float = cal.add_business_seconds(esc.arrived, offset, epoch=self._p.epoch)
+        return due
 
     def _escalate(self, esc: _Escalation, now: float) -> None:
         step = esc.ladder.steps[esc.index]
@@ -433,15 +449,24 @@ class PromiseTracker:
     def _callback_due(self, c: ContactRT, now: float, expected: float | None) -> None:
         if c.id in self._cb_offered or self._router._contacts.get(c.id) is not c:
             return
-        if c.state != WAITING:
+        if c.state != WAITING:  # ringing now: offer it if it is queued again
+            self._cb_late.add(c.id)
             return
         self._cb_offered.add(c.id)
         self._cancel_callback_check(c.id)
         self.callbacks_offered += 1
         self._emit(CallbackOffer(c.id, c.tier.name, expected, now))
 
-    def _rate(self, key: Any) -> float | None:
+    def _rate(self, key: Any, now: float, threshold: float) -> float | None:
+        """Answers per second from this queue, from its answers of the last
+        ``_RATE_HORIZON`` thresholds; ``None`` with fewer than ``_RATE_MIN`` of them."""
         times = self._departures.get(key)
-        if times is None or len(times) < 2 or times[-1] <= times[0]:
+        if times is None:
             return None
-        return (len(times) - 1) / (times[-1] - times[0])
+        since = now - _RATE_HORIZON * threshold
+        while times and times[0] < since:
+            times.popleft()
+        if len(times) < _RATE_MIN:
+            return None
+        span = times[-1] - times[0]
+        return (len(times) - 1) / span if span > 0 else None

@@ -43,9 +43,12 @@ def test_simulate_prints_a_table_per_tier_and_writes_files(
     row = next(r for r in data["summary"] if r["tier"] == "elite" and r["channel"] == "voice")
     assert 0 <= row["service_level_low"] <= row["service_level"] <= row["service_level_high"] <= 1
     assert sorted(p.name for p in out_csv.iterdir()) == [
+        "escalations.csv",
         "intervals.csv",
         "occupancy.csv",
+        "promises.csv",
         "records.csv",
+        "service.csv",
         "summary.csv",
     ]
     assert out_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

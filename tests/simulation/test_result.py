@@ -90,7 +90,15 @@ def test_json_and_csv(result: SimulationResult, tmp_path: Path) -> None:
     assert data["confidence"] == 0.95
     assert len(data["records"]) == len(result.records())
     written = result.to_csv(tmp_path / "out")
-    assert len(written) == 4
+    assert sorted(p.name for p in written) == [
+        "escalations.csv",
+        "intervals.csv",
+        "occupancy.csv",
+        "promises.csv",
+        "records.csv",
+        "service.csv",
+        "summary.csv",
+    ]
     with (tmp_path / "out" / "summary.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == len(result.summary_rows())

@@ -14,6 +14,12 @@ compiled), :mod:`~tierroute.simulation.engine` (the event loop),
 :mod:`~tierroute.simulation.metrics` and :mod:`~tierroute.simulation.result`
 (statistics), :mod:`~tierroute.simulation.runner` (replications) and
 :mod:`~tierroute.simulation.report` (tables and plots).
+
+When the policy carries service promises (the ``prestige`` preset does), each
+replication's router has a :class:`~tierroute.tracker.PromiseTracker` and the result
+reports, per tier, the attainment of every promise against its goal, escalations,
+VIP callbacks (offered, accepted, kept) and service credits, and whether the lower
+tiers still met their own promises.
 """
 
 from tierroute.simulation.arrivals import (
@@ -30,7 +36,7 @@ from tierroute.simulation.distributions import (
     Gamma,
     LogNormal,
 )
-from tierroute.simulation.engine import ReplicationData, RouterPort, run_replication
+from tierroute.simulation.engine import PromiseData, ReplicationData, RouterPort, run_replication
 from tierroute.simulation.metrics import Estimate
 from tierroute.simulation.result import SimulationResult
 from tierroute.simulation.runner import simulate
@@ -61,6 +67,7 @@ __all__ = [
     "LogNormal",
     "Peak",
     "Period",
+    "PromiseData",
     "ReplicationData",
     "RouterPort",
     "Scenario",

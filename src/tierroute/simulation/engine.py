@@ -8,6 +8,15 @@ offers they produce are taken. Every offer is an accepted assignment (the policy
 auto-accepts): the engine draws nothing more, it already holds the contact's
 handle time, and schedules the completion. No routing decision is made here.
 
+When the scenario tracks the policy's promises, a
+:class:`~tierroute.tracker.PromiseTracker` is attached to the router; the events it
+raises ride on the :class:`~tierroute.models.Decisions` of every router call and are
+appended to event columns (looked at only when a call's ``events`` is non-empty).
+A customer offered a VIP callback accepts it with the stream's
+``callback_acceptance`` probability (a seeded RNG of its own per stream): the
+engine calls :meth:`~tierroute.tracker.PromiseTracker.accept_callback` and drops
+the contact's abandonment, since the customer now waits off the line.
+
 Hot path rules: plain tuples and lists, no pydantic, no f-strings, no closures
 made per event; per-contact facts are appended to columns that
 :mod:`~tierroute.simulation.metrics` aggregates with numpy at the end.
@@ -16,6 +25,7 @@ made per event; per-contact facts are appended to columns that
 from __future__ import annotations
 
 import time as _time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from heapq import heappop, heappush
 from itertools import count
@@ -26,12 +36,14 @@ from numpy.typing import NDArray
 
 from tierroute.models import ContactSpec, Offer
 from tierroute.policy import Policy
+from tierroute.promises import CallbackOffer, EscalationEvent, PromiseEvent, PromisePolicy
 from tierroute.router import Router
 from tierroute.simulation.arrivals import StreamSource
-from tierroute.simulation.plan import CHANNELS, Plan, build_plan
+from tierroute.simulation.plan import CHANNELS, PROMISE_KINDS, PROMISE_OUTCOMES, Plan, build_plan
 from tierroute.simulation.scenario import Scenario
+from tierroute.tracker import PromiseTracker
 
-__all__ = ["ReplicationData", "RouterPort", "run_replication"]
+__all__ = ["PromiseData", "ReplicationData", "RouterPort", "run_replication"]
 
 # Event kinds
 _ARRIVAL, _COMPLETE, _ABANDON, _SHIFT_ON, _SHIFT_OFF, _BREAK_ON, _BREAK_OFF, _LOGOUT = range(8)
@@ -49,6 +61,7 @@ class RouterPort:
 
     __slots__ = (
         "abandon",
+        "accept_callback",
         "add_agent",
         "advance",
         "complete",
@@ -59,11 +72,17 @@ class RouterPort:
         "submit",
         "submit_trusted",
         "tiers",
+        "tracker",
     )
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, promises: PromisePolicy | None = None) -> None:
         router = Router(policy, start=0.0)
         self.router = router
+        # with promises, a tracker rides along; its events come back on Decisions
+        self.tracker = None if promises is None else PromiseTracker(router, promises)
+        self.accept_callback: Callable[..., None] | None = (
+            None if self.tracker is None else self.tracker.accept_callback
+        )
         self.add_agent = router.add_agent
         self.submit = router.submit
         # Arrivals come from a validated scenario: the router's trusted entry point
@@ -76,6 +95,31 @@ class RouterPort:
         self.next_deadline = router.next_deadline
         self.set_state = router.set_agent_state
         self.stats = router.stats
+
+
+@dataclass
+class PromiseData:
+    """The promise events of one replication, as columns (clock times).
+
+    Attributes:
+        promises: One row per promise: ``contact``, ``kind`` (code into
+            :data:`~tierroute.simulation.plan.PROMISE_KINDS`), ``outcome`` (code into
+            :data:`~tierroute.simulation.plan.PROMISE_OUTCOMES`; ``open`` when the
+            run stopped before it was decided), ``due``, ``at`` (NaN when open).
+        escalations: One row per escalation event: ``contact``, ``step`` (code into
+            :attr:`steps`), ``at`` (the due time of a post-incident report).
+        steps: Step names of the escalation codes.
+        offers: One row per VIP-callback offer: ``contact``, ``at``, ``expected``
+            (the estimated wait that triggered it, NaN when the actual wait did),
+            ``accepted`` (bool).
+        account: Account number of each contact within its tier (-1: its own).
+    """
+
+    promises: dict[str, NDArray[Any]]
+    escalations: dict[str, NDArray[Any]]
+    steps: tuple[str, ...]
+    offers: dict[str, NDArray[Any]]
+    account: NDArray[np.int64]
 
 
 @dataclass
@@ -98,6 +142,7 @@ class ReplicationData:
         stats: The router's final :meth:`~tierroute.Router.stats`.
         events: Engine events processed.
         elapsed: Wall time in seconds (not part of the results).
+        promises: The promise events, when promises are tracked.
     """
 
     index: int
@@ -110,6 +155,7 @@ class ReplicationData:
     stats: dict[str, int] = field(default_factory=dict)
     events: int = 0
     elapsed: float = 0.0
+    promises: PromiseData | None = None
 
 
 def run_replication(
@@ -134,7 +180,10 @@ class _Run:
         self.plan = plan
         self.index = index
         meta = plan.meta
-        s_busy, s_backlog, *s_streams = seed.spawn(2 + 2 * len(plan.streams))
+        n_streams = len(plan.streams)
+        # children 0 .. 2 + 2n - 1 are the same with or without the promise streams
+        s_busy, s_backlog, *rest = seed.spawn(2 + 3 * n_streams + 1)
+        s_streams = rest[: 2 * n_streams]
         cv = plan.busyness_cv
         if cv > 0:
             shape = 1.0 / (cv * cv)
@@ -153,7 +202,13 @@ class _Run:
             for i, sp in enumerate(plan.streams)
         ]
         self.rng_backlog = np.random.default_rng(s_backlog)
-        self.port = RouterPort(plan.policy)
+        self.port = RouterPort(plan.policy, plan.promises)
+        # with promises: callback acceptance per stream, accounts drawn after the run
+        tracked = plan.promises is not None
+        self.rng_callback = (
+            [np.random.default_rng(x) for x in rest[2 * n_streams : -1]] if tracked else []
+        )
+        self.rng_account = np.random.default_rng(rest[-1]) if tracked else None
 
     def run(self) -> ReplicationData:
         plan = self.plan
@@ -214,6 +269,67 @@ class _Run:
         next_deadline = port.next_deadline
         set_state = port.set_state
 
+        # promise events (only with a tracker): columns, and customers waiting for a
+        # callback, who no longer abandon
+        tracked = port.tracker is not None
+        p_ci: list[int] = []
+        p_kind: list[int] = []
+        p_out: list[int] = []
+        p_due: list[float] = []
+        p_at: list[float] = []
+        e_ci: list[int] = []
+        e_step: list[int] = []
+        e_at: list[float] = []
+        o_ci: list[int] = []
+        o_at: list[float] = []
+        o_exp: list[float] = []
+        o_acc: list[bool] = []
+        cb_wait: set[int] = set()
+        kind_code = {k: i for i, k in enumerate(PROMISE_KINDS)}
+        out_code = {k: i for i, k in enumerate(PROMISE_OUTCOMES)}
+        esc_code: dict[str, int] = {}
+        accept_share = plan.callback_acceptance
+        rng_callback = self.rng_callback
+        accept_callback = port.accept_callback
+        router = port.router
+
+        def note(events: Sequence[Any]) -> None:
+            """Record a call's promise events; customers offered a callback take it
+            with their stream's acceptance probability."""
+            for e in events:
+                cls = type(e)
+                if cls is PromiseEvent:
+                    p_ci.append(int(e.contact_id))
+                    p_kind.append(kind_code[e.promise])
+                    p_out.append(out_code[e.outcome])
+                    p_due.append(e.due)
+                    p_at.append(e.at)
+                elif cls is EscalationEvent:
+                    code = esc_code.get(e.step)
+                    if code is None:
+                        code = esc_code[e.step] = len(esc_code)
+                    e_ci.append(int(e.contact_id))
+                    e_step.append(code)
+                    e_at.append(e.at)
+                elif cls is CallbackOffer:
+                    ci = int(e.contact_id)
+                    si = c_stream[ci]
+                    share = accept_share[si]
+                    took = False
+                    if (
+                        accept_callback is not None
+                        and c_out[ci] == WAITING  # not offered to an agent in the same call
+                        and share > 0.0
+                        and (share >= 1.0 or rng_callback[si].random() < share)
+                    ):
+                        accept_callback(e.contact_id, now=router.now)
+                        cb_wait.add(ci)
+                        took = True
+                    o_ci.append(ci)
+                    o_at.append(e.at)
+                    o_exp.append(nan if e.expected_wait is None else e.expected_wait)
+                    o_acc.append(took)
+
         def take(offers: list[Offer]) -> None:
             """Every offer is an accepted assignment: schedule its completion."""
             for o in offers:
@@ -255,6 +371,8 @@ class _Run:
             presence[a] = want
             if offers:
                 take(offers)
+            if tracked and offers.events:
+                note(offers.events)
 
         # initial backlog: waiting at the day's start, no abandonment
         t0 = plan.base
@@ -293,7 +411,10 @@ class _Run:
                     concs[k],
                     arrived,
                 )
-                take(submit(spec, now=t0))
+                offers = submit(spec, now=t0)
+                take(offers)
+                if tracked and offers.events:
+                    note(offers.events)
         n_backlog = len(c_arr)
         in_system = n_backlog
 
@@ -325,6 +446,8 @@ class _Run:
                 offers = advance(d)
                 if offers:
                     take(offers)
+                if tracked and offers.events:
+                    note(offers.events)
                 continue
             if not heap:
                 break
@@ -366,6 +489,8 @@ class _Run:
                 )
                 if offers:
                     take(offers)
+                if tracked and offers.events:
+                    note(offers.events)
                 if c_out[ci] == WAITING:  # answered at once needs no abandonment event
                     patience = src.patience[i]
                     if patience != _INF:
@@ -382,6 +507,8 @@ class _Run:
                 active[a] -= 1
                 if offers:
                     take(offers)
+                if tracked and offers.events:
+                    note(offers.events)
                 end = t + stream_wrap[c_stream[ci]]
                 if end > wrap_until[a]:  # noqa: PLR1730 - a compare is cheaper than max()
                     wrap_until[a] = end
@@ -389,13 +516,16 @@ class _Run:
                     # finishing after the shift: log out once the wrap-up is done
                     heappush(heap, (wrap_until[a], seq(), _LOGOUT, a))
             elif kind == _ABANDON:
-                if c_out[payload] == WAITING:
+                # a customer waiting for a callback is off the line: no abandonment
+                if c_out[payload] == WAITING and payload not in cb_wait:
                     offers = abandon(str(payload), now=t)
                     c_out[payload] = ABANDONED
                     c_left[payload] = t
                     in_system -= 1
                     if offers:
                         take(offers)
+                    if tracked and offers.events:
+                        note(offers.events)
             elif kind == _SHIFT_ON:
                 on_shift[payload] = True
                 sync(payload, t)
@@ -425,7 +555,7 @@ class _Run:
                 if on_break[k]:
                     seg_break.append((agent_group[k], break_at[k], end))
                 seg_login.append((agent_group[k], login_at[k], end))
-        return self._collect(
+        data = self._collect(
             end,
             events,
             n_backlog,
@@ -436,6 +566,70 @@ class _Run:
             step_code,
             seg_login,
             seg_break,
+        )
+        if port.tracker is not None:
+            # promises still undecided when the run stopped (drain off or capped)
+            for cid, promises in port.tracker._open.items():
+                for p in promises:
+                    if not p.done:
+                        p_ci.append(int(cid))
+                        p_kind.append(kind_code[p.kind])
+                        p_out.append(out_code["open"])
+                        p_due.append(p.due)
+                        p_at.append(nan)
+            data.promises = self._promise_data(
+                c_tier,
+                (p_ci, p_kind, p_out, p_due, p_at),
+                (e_ci, e_step, e_at),
+                tuple(sorted(esc_code, key=esc_code.__getitem__)),
+                (o_ci, o_at, o_exp, o_acc),
+            )
+        return data
+
+    def _promise_data(
+        self,
+        c_tier: list[int],
+        promises: tuple[list[int], list[int], list[int], list[float], list[float]],
+        escalations: tuple[list[int], list[int], list[float]],
+        steps: tuple[str, ...],
+        offers: tuple[list[int], list[float], list[float], list[bool]],
+    ) -> PromiseData:
+        """The promise columns on the scenario's clock, with each contact's account."""
+        plan = self.plan
+        shift = plan.meta.start - plan.base
+        meta = plan.meta.promises
+        assert meta is not None
+        assert self.rng_account is not None
+        p_ci, p_kind, p_out, p_due, p_at = promises
+        e_ci, e_step, e_at = escalations
+        o_ci, o_at, o_exp, o_acc = offers
+        n_accounts = np.asarray(meta.accounts, dtype=np.int64)[np.asarray(c_tier, dtype=np.int64)]
+        drawn = np.floor(self.rng_account.random(len(c_tier)) * n_accounts).astype(np.int64)
+        account = np.where(n_accounts > 0, drawn, -1)
+
+        def ints(x: list[int]) -> NDArray[np.int64]:
+            return np.asarray(x, dtype=np.int64)
+
+        def times(x: list[float]) -> NDArray[np.float64]:
+            return np.asarray(x, dtype=float) + shift
+
+        return PromiseData(
+            promises={
+                "contact": ints(p_ci),
+                "kind": ints(p_kind),
+                "outcome": ints(p_out),
+                "due": times(p_due),
+                "at": times(p_at),
+            },
+            escalations={"contact": ints(e_ci), "step": ints(e_step), "at": times(e_at)},
+            steps=steps,
+            offers={
+                "contact": ints(o_ci),
+                "at": times(o_at),
+                "expected": np.asarray(o_exp, dtype=float),
+                "accepted": np.asarray(o_acc, dtype=bool),
+            },
+            account=account,
         )
 
     def _collect(

@@ -22,6 +22,22 @@ out; "offered" = contacts that arrived):
   wrap-up) / logged-in time outside breaks, both after the warm-up;
   ``paid_hours`` and ``agent_cost`` count the whole day (warm-up included).
 
+Promises (when the scenario tracks the policy's promises; same contacts):
+
+- per ``(tier, promise kind, channel)``: ``decided`` (attained + breached),
+  ``attained``, ``breached``, ``abandoned`` (the customer left first: not counted
+  in attainment), ``open`` (undecided when the run stopped), ``attainment``
+  (attained / decided), ``goal`` (the target's share to keep) and ``met`` (1 when
+  attainment >= goal in the replication, so its mean is the share of days the
+  goal was met); ``(tier, "all", "all")`` totals every promise of the tier, its
+  ``met`` being 1 when every promise of the tier met its goal;
+- per tier (``service``): escalation steps fired and post-incident reports due,
+  VIP callbacks offered, accepted, kept (answered within their due time) and
+  late, and service credits: breaches that count under the credit rule, accounts
+  credited and credits owed (each replication's breaches alone, billed in the
+  month of the scenario's date);
+- per ``(tier, escalation step)``: steps ``fired``.
+
 >>> est = estimate(np.array([1.0, 2.0, 3.0]))
 >>> round(est.mean, 3), round(est.half_width, 3), est.n
 (2.0, 2.484, 3)
@@ -30,17 +46,21 @@ out; "offered" = contacts that arrived):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from tierroute.credits import Breach, CreditRule, compute_credits
 from tierroute.simulation.engine import ABANDONED, ANSWERED, ReplicationData
-from tierroute.simulation.plan import Meta
+from tierroute.simulation.plan import POST_INCIDENT, PROMISE_KINDS, Meta
 
 __all__ = [
     "CONTACT_METRICS",
+    "ESCALATION_METRICS",
+    "PROMISE_METRICS",
+    "SERVICE_METRICS",
     "Estimate",
     "Tables",
     "estimate",
@@ -64,6 +84,41 @@ CONTACT_METRICS = (
     "cost_per_contact",
 )
 """Metrics of a tier × channel cell, in report order."""
+
+PROMISE_METRICS = (
+    "decided",
+    "attained",
+    "breached",
+    "abandoned",
+    "open",
+    "attainment",
+    "goal",
+    "met",
+)
+"""Metrics of a tier × promise kind × channel row, in report order."""
+
+SERVICE_METRICS = (
+    "escalations",
+    "post_incident_reports",
+    "callbacks_offered",
+    "callbacks_accepted",
+    "callbacks_kept",
+    "callbacks_late",
+    "callback_kept_share",
+    "credit_breaches",
+    "accounts_credited",
+    "credits_owed",
+)
+"""Per-tier service figures: escalations, VIP callbacks and credits."""
+
+ESCALATION_METRICS = ("fired",)
+"""Metrics of a tier × escalation step row."""
+
+_COUNTS = frozenset(
+    {"offered", "answered", "abandoned", "unanswered"}
+    | {"decided", "attained", "breached", "open", "fired"}
+    | (set(SERVICE_METRICS) - {"callback_kept_share"})
+)
 
 _T975 = (
     12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
@@ -157,12 +212,19 @@ class Tables:
         occupancy: agent group (or ``"all"``) → ``{"occupancy", "paid_hours",
             "available_hours", "busy_hours", "agent_cost"}``.
         interval_occupancy: ``(group, interval)`` → occupancy.
+        promises: ``(tier, kind, channel)`` → :data:`PROMISE_METRICS` (empty when
+            promises are not tracked).
+        service: tier (and ``"all"``) → :data:`SERVICE_METRICS`.
+        escalations: ``(tier, step)`` → ``{"fired"}``.
     """
 
     cells: dict[tuple[str, str], dict[str, float]]
     intervals: dict[tuple[str, str, int], dict[str, float]]
     occupancy: dict[str, dict[str, float]]
     interval_occupancy: dict[tuple[str, int], float]
+    promises: dict[tuple[str, str, str], dict[str, float]] = field(default_factory=dict)
+    service: dict[str, dict[str, float]] = field(default_factory=dict)
+    escalations: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
 
 
 def _percentiles(
@@ -353,7 +415,158 @@ def replication_tables(meta: Meta, data: ReplicationData) -> Tables:
         "busy_hours": float(totals[0]) / 3600.0,
         "agent_cost": float(totals[3]),
     }
-    return Tables(cells, intervals, occupancy, interval_occupancy)
+    if data.promises is None or meta.promises is None:
+        return Tables(cells, intervals, occupancy, interval_occupancy)
+    promises, service, escalations = _promise_tables(meta, data, keep)
+    return Tables(cells, intervals, occupancy, interval_occupancy, promises, service, escalations)
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den > 0 else math.nan
+
+
+def _promise_tables(
+    meta: Meta, data: ReplicationData, keep: NDArray[np.bool_]
+) -> tuple[
+    dict[tuple[str, str, str], dict[str, float]],
+    dict[str, dict[str, float]],
+    dict[tuple[str, str], dict[str, float]],
+]:
+    """One replication's promise, service and escalation tables (contacts in
+    ``keep`` only)."""
+    pm, pd = meta.promises, data.promises
+    assert pm is not None
+    assert pd is not None
+    c = data.columns
+    c_tier, c_ch, c_sev = c["tier"], c["channel"], c["severity"]
+    tiers, n_t, n_c = meta.tiers, len(meta.tiers), len(meta.channels)
+    n_k = 3  # answer, first_response, resolution; callbacks are counted apart
+
+    col = pd.promises
+    m = keep[col["contact"]]
+    ci, kind, outcome = col["contact"][m], col["kind"][m], col["outcome"][m]
+    tier, ch = c_tier[ci], c_ch[ci]
+
+    # per (tier, kind, channel): outcome counts, goal, attainment
+    tgt = kind < n_k
+    goal = pm.goal[tier[tgt], ch[tgt], c_sev[ci[tgt]] - 1, kind[tgt]]
+    key = (tier[tgt] * n_k + kind[tgt]) * n_c + ch[tgt]
+    n_keys = n_t * n_k * n_c
+    out = outcome[tgt]
+    by = [np.bincount(key[out == o], minlength=n_keys) for o in range(4)]
+    goal_sum = np.bincount(key, weights=np.nan_to_num(goal), minlength=n_keys)
+    n_all = by[0] + by[1] + by[2] + by[3]
+    promises: dict[tuple[str, str, str], dict[str, float]] = {}
+    tier_met: dict[int, bool] = {}
+    for k in np.flatnonzero(n_all).tolist():
+        ti, rest = divmod(k, n_k * n_c)
+        ki, chi = divmod(rest, n_c)
+        att, br, ab, op = (float(b[k]) for b in by)
+        share = _ratio(att, att + br)
+        g = float(goal_sum[k] / n_all[k])
+        met = math.nan if math.isnan(share) else float(share >= g - 1e-12)
+        if not math.isnan(met):
+            tier_met[ti] = tier_met.get(ti, True) and met == 1.0
+        promises[(tiers[ti], PROMISE_KINDS[ki], meta.channels[chi])] = {
+            "decided": att + br,
+            "attained": att,
+            "breached": br,
+            "abandoned": ab,
+            "open": op,
+            "attainment": share,
+            "goal": g,
+            "met": met,
+        }
+    per_tier = [np.bincount(tier[tgt][out == o], minlength=n_t) for o in range(4)]
+    for ti in np.flatnonzero(per_tier[0] + per_tier[1] + per_tier[2] + per_tier[3]).tolist():
+        att, br, ab, op = (float(b[ti]) for b in per_tier)
+        promises[(tiers[ti], "all", "all")] = {
+            "decided": att + br,
+            "attained": att,
+            "breached": br,
+            "abandoned": ab,
+            "open": op,
+            "attainment": _ratio(att, att + br),
+            "goal": math.nan,
+            "met": float(tier_met[ti]) if ti in tier_met else math.nan,
+        }
+
+    # VIP callbacks: offers and acceptances, then the callback promises' outcomes
+    offers = pd.offers
+    mo = keep[offers["contact"]]
+    o_tier = c_tier[offers["contact"][mo]]
+    offered = np.bincount(o_tier, minlength=n_t)
+    accepted = np.bincount(o_tier[offers["accepted"][mo]], minlength=n_t)
+    cb = ~tgt
+    kept = np.bincount(tier[cb][outcome[cb] == 0], minlength=n_t)
+    late = np.bincount(tier[cb][outcome[cb] == 1], minlength=n_t)
+
+    # escalations per step; the post-incident report is counted apart
+    esc = pd.escalations
+    me = keep[esc["contact"]]
+    e_tier, e_step = c_tier[esc["contact"][me]], esc["step"][me]
+    n_s = max(len(pd.steps), 1)
+    fired = np.bincount(e_tier * n_s + e_step, minlength=n_t * n_s).reshape(n_t, n_s)
+    escalations: dict[tuple[str, str], dict[str, float]] = {}
+    report = np.zeros(n_t)
+    ladder = np.zeros(n_t)
+    for si, name in enumerate(pd.steps):
+        if name == POST_INCIDENT:
+            report += fired[:, si]
+        else:
+            ladder += fired[:, si]
+    order = [*pm.steps, *(x for x in pd.steps if x not in pm.steps)]  # ladder order
+    for ti in range(n_t):
+        for name in order:
+            if name in pd.steps and fired[ti, pd.steps.index(name)]:
+                escalations[(tiers[ti], name)] = {"fired": float(fired[ti, pd.steps.index(name)])}
+
+    # service credits: breaches that count, per account, billed by month
+    counted = np.zeros(n_t)
+    credited = np.zeros(n_t)
+    owed = np.zeros(n_t)
+    if pm.credit_rule is not None:
+        rule = CreditRule(**pm.credit_rule)
+        kinds = [PROMISE_KINDS.index(k) for k in rule.promises if k in PROMISE_KINDS]
+        if rule.tier in tiers:
+            rt = tiers.index(rule.tier)
+            mb = (outcome == 1) & (tier == rt) & np.isin(kind, kinds)
+            counted[rt] = float(mb.sum())
+            acct = pd.account[ci[mb]]
+            names = [
+                f"{rule.tier}-{a}" if a >= 0 else f"contact-{x}"
+                for a, x in zip(acct.tolist(), ci[mb].tolist(), strict=True)
+            ]
+            breaches = [
+                Breach(name, rule.tier, PROMISE_KINDS[k], float(t))
+                for name, k, t in zip(names, kind[mb].tolist(), col["at"][m][mb], strict=True)
+            ]
+            fees = dict.fromkeys(names, pm.monthly_fee[rt])
+            credits = compute_credits(breaches, fees, rule, epoch=pm.epoch)
+            credited[rt] = float(len(credits))
+            owed[rt] = float(sum(x.amount for x in credits))
+
+    service: dict[str, dict[str, float]] = {}
+    present = np.flatnonzero(np.bincount(c_tier[keep], minlength=n_t) > 0).tolist()
+    columns = (ladder, report, offered, accepted, kept, late, counted, credited, owed)
+    rows: list[tuple[str, Any]] = [(tiers[ti], ti) for ti in present]
+    for name, index in [*rows, ("all", slice(None))]:
+        esc_n, rep_n, off_n, acc_n, kept_n, late_n, cnt_n, cred_n, owed_n = (
+            float(np.sum(x[index])) for x in columns
+        )
+        service[name] = {
+            "escalations": esc_n,
+            "post_incident_reports": rep_n,
+            "callbacks_offered": off_n,
+            "callbacks_accepted": acc_n,
+            "callbacks_kept": kept_n,
+            "callbacks_late": late_n,
+            "callback_kept_share": _ratio(kept_n, kept_n + late_n),
+            "credit_breaches": cnt_n,
+            "accounts_credited": cred_n,
+            "credits_owed": owed_n,
+        }
+    return promises, service, escalations
 
 
 def combine(
@@ -362,7 +575,7 @@ def combine(
     """Across replications: for every key and metric, the :class:`Estimate`.
 
     A key missing from a replication counts as "no value" there (NaN), except
-    counts, which are zero.
+    counts (contacts, promises, escalations, callbacks, credits), which are zero.
     """
     keys: list[Any] = []
     seen: set[Any] = set()
@@ -371,7 +584,7 @@ def combine(
             if key not in seen:
                 seen.add(key)
                 keys.append(key)
-    zero = {"offered", "answered", "abandoned", "unanswered"}
+    zero = _COUNTS
     out: dict[Any, dict[str, Estimate]] = {}
     for key in keys:
         metrics: list[str] = []

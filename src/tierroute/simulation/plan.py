@@ -13,19 +13,42 @@ time the router sees is non-negative.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
 
-from tierroute.models import AgentSpec, Channel
+from tierroute.models import AgentSpec, Channel, Severity
 from tierroute.policy import Policy
+from tierroute.promises import PromisePolicy
 from tierroute.simulation.arrivals import ScheduledArrivals, StreamPlan, rate_function
 from tierroute.simulation.scenario import AgentGroup, Scenario
 
-__all__ = ["CHANNELS", "AgentPlan", "Meta", "Plan", "build_meta", "build_plan"]
+__all__ = [
+    "CHANNELS",
+    "POST_INCIDENT",
+    "PROMISE_KINDS",
+    "PROMISE_OUTCOMES",
+    "AgentPlan",
+    "Meta",
+    "Plan",
+    "PromiseMeta",
+    "build_meta",
+    "build_plan",
+]
 
 CHANNELS: tuple[Channel, ...] = tuple(Channel)
 _CH_INDEX = {c: i for i, c in enumerate(CHANNELS)}
+SEVERITIES: tuple[Severity, ...] = tuple(Severity)
+
+PROMISE_KINDS = ("answer", "first_response", "resolution", "callback")
+"""Promise kinds, in code order (the first three are the policy's targets)."""
+PROMISE_OUTCOMES = ("attained", "breached", "abandoned", "open")
+"""Promise outcomes, in code order; ``open`` is still undecided when the run stopped."""
+POST_INCIDENT = "post-incident report due"
+"""The step name of the tracker's post-incident report event."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +63,38 @@ class AgentPlan:
     group: int
     windows: tuple[tuple[float, float | None], ...]
     breaks: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class PromiseMeta:
+    """What the metrics need to know about the policy's promises (picklable).
+
+    Attributes:
+        goal: ``[tier, channel, severity - 1, kind]`` the goal (share to keep) of the
+            promise a contact gets, NaN when it gets none; kinds as in
+            :data:`PROMISE_KINDS` without ``callback``.
+        within: Same shape: the seconds promised.
+        steps: Escalation step names, in ladder order.
+        callback_due: Seconds an accepted callback is due within (``None``: no rule).
+        callback_tiers: Tiers offered a callback.
+        credit_rule: The credit rule's fields (``CreditRule(**credit_rule)``), or
+            ``None`` when the policy has none.
+        monthly_fee: Monthly fee per account, by tier.
+        accounts: Accounts per tier, 0 when every contact is its own account.
+        epoch: The instant of clock time 0 (midnight of the scenario's date).
+        attainment_goal: The policy's overall ``attainment_goal``.
+    """
+
+    goal: NDArray[np.float64]
+    within: NDArray[np.float64]
+    steps: tuple[str, ...]
+    callback_due: float | None
+    callback_tiers: tuple[str, ...]
+    credit_rule: dict[str, Any] | None
+    monthly_fee: tuple[float, ...]
+    accounts: tuple[int, ...]
+    epoch: datetime
+    attainment_goal: float
 
 
 @dataclass(frozen=True)
@@ -66,6 +121,7 @@ class Meta:
     wrap: tuple[float, ...]  # wrap-up seconds, by channel
     per_contact: tuple[float, ...]  # money per handled contact, by channel
     per_busy_hour: tuple[float, ...]  # money per busy agent-hour, by channel
+    promises: PromiseMeta | None = None  # when promises are tracked
 
 
 @dataclass(frozen=True)
@@ -81,6 +137,8 @@ class Plan:
     streams: tuple[StreamPlan, ...]
     backlog: tuple[tuple[int, int, float], ...]  # (stream, count, age)
     busyness_cv: float
+    promises: PromisePolicy | None = None  # tracked promises, epoch set to engine time 0
+    callback_acceptance: tuple[float, ...] = ()  # by stream
 
 
 def build_meta(s: Scenario) -> Meta:
@@ -114,6 +172,53 @@ def build_meta(s: Scenario) -> Meta:
         wrap=tuple(policy.channels[c].wrap_up_s for c in CHANNELS),
         per_contact=tuple(0.0 if c is None else c.per_contact for c in costs),
         per_busy_hour=tuple(0.0 if c is None else c.per_busy_hour for c in costs),
+        promises=_promise_meta(s),
+    )
+
+
+def clock_epoch(s: Scenario) -> datetime:
+    """The instant (UTC) of clock time 0: midnight of the scenario's date in its
+    time zone."""
+    midnight = datetime.combine(s.date, time(0), tzinfo=ZoneInfo(s.timezone))
+    return midnight.astimezone(UTC)
+
+
+def _promise_meta(s: Scenario) -> PromiseMeta | None:
+    """The promise tables of ``s``, or ``None`` when no promise is tracked."""
+    pp = s.policy.promises
+    if pp is None or not s.track_promises:
+        return None
+    from tierroute.router import Router
+    from tierroute.tracker import PromiseTracker
+
+    # the tracker's own matching of targets to contacts (a scratch router)
+    tracker = PromiseTracker(Router(s.policy, start=0.0), pp)
+    tiers = s.policy.tier_names
+    shape = (len(tiers), len(CHANNELS), len(SEVERITIES), 3)
+    goal = np.full(shape, np.nan)
+    within = np.full(shape, np.nan)
+    for ti, tier in enumerate(tiers):
+        for ci, ch in enumerate(CHANNELS):
+            for si, sev in enumerate(SEVERITIES):
+                for target in tracker._targets_for(tier, ch, sev):
+                    k = PROMISE_KINDS.index(target.kind)
+                    goal[ti, ci, si, k] = target.goal
+                    within[ti, ci, si, k] = target.within_s
+    steps: list[str] = []
+    for ladder in pp.escalation:
+        steps += [st.name for st in ladder.steps if st.name not in steps]
+    rule = pp.callback
+    return PromiseMeta(
+        goal=goal,
+        within=within,
+        steps=tuple(steps),
+        callback_due=None if rule is None else rule.due_s,
+        callback_tiers=() if rule is None else tuple(rule.tiers),
+        credit_rule=None if pp.credits is None else pp.credits.model_dump(),
+        monthly_fee=tuple(s.monthly_fee.get(t, 0.0) for t in tiers),
+        accounts=tuple(s.accounts.get(t, 0) for t in tiers),
+        epoch=clock_epoch(s),
+        attainment_goal=pp.attainment_goal,
     )
 
 
@@ -230,6 +335,11 @@ def build_plan(s: Scenario) -> Plan:
             )
         )
     names = {st.name: i for i, st in enumerate(s.streams)}
+    promises = None
+    if meta.promises is not None and policy.promises is not None:
+        # router time 0 is clock time start - base of the scenario's date
+        epoch = clock_epoch(s) + timedelta(seconds=start - base)
+        promises = policy.promises.model_copy(update={"epoch": epoch})
     horizon = base + s.horizon
     if not s.drain:
         stop_at = horizon
@@ -247,4 +357,9 @@ def build_plan(s: Scenario) -> Plan:
         streams=tuple(streams),
         backlog=tuple((names[b.stream], b.count, b.age) for b in s.backlog),
         busyness_cv=s.busyness_cv,
+        promises=promises,
+        callback_acceptance=tuple(
+            s.callback_acceptance if st.callback_acceptance is None else st.callback_acceptance
+            for st in s.streams
+        ),
     )

@@ -1,6 +1,11 @@
 """Readable reports of a :class:`~tierroute.simulation.result.SimulationResult`:
 a table per tier (rich when installed, plain text otherwise) and plots of service
 level and wait by interval (matplotlib, Agg backend).
+
+With promises tracked, each tier also gets a compact promises table (attainment of
+each promise against its goal, breaches, on how many simulated days the goal was
+met), a line of escalations, VIP callbacks and service credits, and whether the
+tier met its own promises; the report ends with whether the lower tiers did.
 """
 
 from __future__ import annotations
@@ -16,7 +21,15 @@ from tierroute.simulation._units import format_clock
 from tierroute.simulation.metrics import Estimate
 from tierroute.simulation.result import SimulationResult
 
-__all__ = ["format_duration", "plot", "print_report", "report_rows", "report_text"]
+__all__ = [
+    "format_duration",
+    "plot",
+    "print_report",
+    "promise_report_rows",
+    "report_rows",
+    "report_text",
+    "service_lines",
+]
 
 _HEADERS = (
     "channel",
@@ -102,6 +115,97 @@ def report_rows(result: SimulationResult) -> dict[str, list[tuple[str, ...]]]:
     return out
 
 
+PROMISE_HEADERS = ("promise", "decided", "attained (goal)", "breached", "abandoned", "goal met")
+
+
+def _count(e: Estimate) -> str:
+    """A mean count: whole numbers from 100 up, one decimal below."""
+    digits = 0 if abs(e.mean) >= 100 else 1
+    return _pm(e, lambda x: f"{x:,.{digits}f}")
+
+
+def _yes_no(flag: bool | None) -> str:
+    return "–" if flag is None else ("yes" if flag else "no")
+
+
+def promise_report_rows(result: SimulationResult) -> dict[str, list[tuple[str, ...]]]:
+    """Tier → rows of its promises table (one per promise kind and channel, then
+    ``"all"``): decided, attained share with its goal, breached, abandoned, and
+    whether the goal was met (by the mean attainment) with the share of simulated
+    days it was met. Empty without promises."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for (tier, kind, ch), row in result.promises.items():
+        att, goal, met = row["attainment"], row["goal"].mean, row["met"]
+        label = "all" if kind == "all" else f"{kind.replace('_', ' ')} {ch}"
+        days = f"{round(met.mean * met.n)}/{met.n} days" if met.n else ""
+        if math.isfinite(goal):
+            attained = f"{_pm(att, _pct)} ({goal * 100:g}%)"
+            verdict = _yes_no(att.mean >= goal - 1e-12) if math.isfinite(att.mean) else "–"
+            verdict += f", {days}" if days else ""
+        else:  # the tier's totals: on how many days every promise met its goal
+            attained, verdict = _pm(att, _pct), f"all: {days}" if days else "–"
+        out.setdefault(tier, []).append(
+            (
+                label,
+                _count(row["decided"]),
+                attained,
+                _count(row["breached"]),
+                _count(row["abandoned"]),
+                verdict,
+            )
+        )
+    return out
+
+
+def service_lines(result: SimulationResult) -> dict[str, list[str]]:
+    """Tier → lines of escalations, VIP callbacks, service credits and whether
+    the tier met its own promises. Empty without promises."""
+    met = result.targets_met()
+    out: dict[str, list[str]] = {}
+    for tier, row in result.service.items():
+        if tier == "all":
+            continue
+        lines = [
+            f"escalations fired {_count(row['escalations'])}"
+            f" (post-incident reports due {_count(row['post_incident_reports'])})"
+        ]
+        if row["callbacks_offered"].mean > 0:
+            kept = row["callback_kept_share"]
+            lines.append(
+                f"callbacks offered {_count(row['callbacks_offered'])},"
+                f" accepted {_count(row['callbacks_accepted'])},"
+                f" kept {_count(row['callbacks_kept'])}"
+                + (f" ({_pm(kept, _pct)} within due)" if math.isfinite(kept.mean) else "")
+            )
+        if row["credit_breaches"].mean > 0 or row["credits_owed"].mean > 0:
+            lines.append(_credit_line(result, tier, row))
+        lines.append(f"own promises met: {_yes_no(met.get(tier))}")
+        out[tier] = lines
+    return out
+
+
+def _credit_line(result: SimulationResult, tier: str, row: dict[str, Estimate]) -> str:
+    pm = result.meta.promises
+    assert pm is not None
+    ti = result.meta.tiers.index(tier)
+    need = pm.credit_rule["min_breaches"] if pm.credit_rule else 0
+    line = (
+        f"service credits owed {_pm(row['credits_owed'], lambda x: f'{x:,.2f}')}:"
+        f" {_count(row['accounts_credited'])} accounts with >= {need} breaches"
+        f" of the {_count(row['credit_breaches'])} that count"
+    )
+    notes = []
+    if not pm.accounts[ti]:
+        notes.append("no accounts set: each contact is its own account")
+    if not pm.monthly_fee[ti]:
+        notes.append("no monthly_fee set")
+    return line + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def _lower_tiers_line(result: SimulationResult) -> str:
+    return f"lower tiers met their own promises: {_yes_no(result.lower_tiers_met())}"
+
+
 def _occupancy_rows(result: SimulationResult) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for group, row in result.occupancy.items():
@@ -145,10 +249,18 @@ def _plain_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[
 def report_text(result: SimulationResult) -> str:
     """The report as plain text."""
     lines = [_heading(result), ""]
+    promises = promise_report_rows(result)
+    service = service_lines(result)
     for tier, rows in report_rows(result).items():
         lines.append(f"tier {tier}")
         lines += ["  " + x for x in _plain_table(_headers(result), rows)]
+        if tier in promises:
+            lines.append("")
+            lines += ["  " + x for x in _plain_table(PROMISE_HEADERS, promises[tier])]
+        lines += ["  " + x for x in service.get(tier, ())]
         lines.append("")
+    if result.has_promises:
+        lines += [_lower_tiers_line(result), ""]
     lines.append("agent groups")
     occ = ("group", "occupancy", "paid hours", "agent cost")
     lines += ["  " + x for x in _plain_table(occ, _occupancy_rows(result))]
@@ -172,6 +284,8 @@ def print_report(
     # piped output has no width: do not squeeze the tables into 80 columns
     console = rich.Console(width=None if sys.stdout.isatty() else 140)
     console.print(_heading(result))
+    promises = promise_report_rows(result)
+    service = service_lines(result)
     for tier, rows in report_rows(result).items():
         table = table_mod.Table(title=f"tier {tier}", title_justify="left")
         for i, h in enumerate(_headers(result)):
@@ -179,6 +293,17 @@ def print_report(
         for r in rows:
             table.add_row(*r)
         console.print(table)
+        if tier in promises:
+            table = table_mod.Table(title=f"tier {tier}: promises", title_justify="left")
+            for i, h in enumerate(PROMISE_HEADERS):
+                table.add_column(h, justify="left" if i == 0 else "right", no_wrap=True)
+            for r in promises[tier]:
+                table.add_row(*r)
+            console.print(table)
+        for line in service.get(tier, ()):
+            console.print("  " + line, highlight=False)
+    if result.has_promises:
+        console.print(_lower_tiers_line(result), highlight=False)
     table = table_mod.Table(title="agent groups", title_justify="left")
     for i, h in enumerate(("group", "occupancy", "paid hours", "agent cost")):
         table.add_column(h, justify="left" if i == 0 else "right")

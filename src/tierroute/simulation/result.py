@@ -1,5 +1,10 @@
 """:class:`SimulationResult`: summaries with confidence intervals, flat per-contact
 records, and exports to pandas, JSON and CSV.
+
+When the scenario tracks the policy's promises the result also has, per tier, the
+attainment of each promise against its goal, escalations, VIP callbacks and
+service credits (:attr:`SimulationResult.promises`, :attr:`~SimulationResult.service`,
+:attr:`~SimulationResult.escalations`, :meth:`~SimulationResult.targets_met`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from tierroute.simulation._units import format_clock
 from tierroute.simulation.engine import ReplicationData
 from tierroute.simulation.metrics import (
     CONTACT_METRICS,
+    ESCALATION_METRICS,
+    PROMISE_METRICS,
+    SERVICE_METRICS,
     Estimate,
     Tables,
     combine,
@@ -87,6 +95,64 @@ class SimulationResult:
             [{k: {"occupancy": v} for k, v in t.interval_occupancy.items()} for t in self.tables]
         )
         return {k: v["occupancy"] for k, v in rows.items()}
+
+    # ------------------------------------------------------------------ promises
+
+    @property
+    def has_promises(self) -> bool:
+        """Whether the scenario tracked the policy's promises."""
+        return self.meta.promises is not None
+
+    @cached_property
+    def promises(self) -> dict[tuple[str, str, str], dict[str, Estimate]]:
+        """``(tier, kind, channel)`` → promise metric → :class:`Estimate`
+        (``(tier, "all", "all")`` for the tier's totals); empty without promises,
+        e.g. ``result.promises[("elite", "answer", "voice")]["attainment"]``."""
+        rows = combine([dict(t.promises) for t in self.tables])
+        return dict(sorted(rows.items(), key=lambda kv: self._promise_order(kv[0])))
+
+    @cached_property
+    def service(self) -> dict[str, dict[str, Estimate]]:
+        """Tier (and ``"all"``) → escalations, VIP callbacks and credits →
+        :class:`Estimate`; empty without promises."""
+        return combine([dict(t.service) for t in self.tables])
+
+    @cached_property
+    def escalations(self) -> dict[tuple[str, str], dict[str, Estimate]]:
+        """``(tier, step)`` → ``{"fired": Estimate}``; empty without promises."""
+        return combine([dict(t.escalations) for t in self.tables])
+
+    def targets_met(self) -> dict[str, bool | None]:
+        """Tier → whether it met its own promises: for every promise (kind and
+        channel) of the tier, the mean attainment across replications is at least
+        the goal. ``None`` for a tier with no decided promise."""
+        out: dict[str, bool | None] = {}
+        for tier in self.meta.tiers:
+            rows = [
+                row
+                for (t, kind, _), row in self.promises.items()
+                if t == tier and kind != "all" and math.isfinite(row["attainment"].mean)
+            ]
+            if rows or any(t == tier for t, _, _ in self.promises):
+                out[tier] = (
+                    all(r["attainment"].mean >= r["goal"].mean - 1e-12 for r in rows)
+                    if rows
+                    else None
+                )
+        return out
+
+    def lower_tiers_met(self) -> bool | None:
+        """Whether every tier below the top one met its own promises (value buys
+        priority, not the starvation of the rest); ``None`` when none has any."""
+        met = self.targets_met()
+        lower = [met[t] for t in self.meta.tiers[:-1] if met.get(t) is not None]
+        return all(lower) if lower else None
+
+    def _promise_order(self, key: tuple[str, str, str]) -> tuple[int, int, int]:
+        tiers = (*self.meta.tiers, "all")
+        kinds = ("answer", "first_response", "resolution", "callback", "all")
+        chans = (*self.meta.channels, "all")
+        return (tiers.index(key[0]), kinds.index(key[1]), chans.index(key[2]))
 
     def get(
         self, metric: str, tier: str = "all", channel: str = "all", interval: int | None = None
@@ -192,9 +258,40 @@ class SimulationResult:
         """Per agent group rows of occupancy, hours and agent cost."""
         return [{"group": g} | _flat(row) for g, row in self.occupancy.items()]
 
+    def promise_rows(self) -> list[dict[str, Any]]:
+        """One row per tier × promise kind × channel (and the tier's totals):
+        decided, attained, breached, abandoned, open, attainment, goal, met, each
+        with ``_low`` / ``_high``. Empty without promises."""
+        return [
+            {"tier": t, "promise": k, "channel": c} | _flat(row, PROMISE_METRICS)
+            for (t, k, c), row in self.promises.items()
+        ]
+
+    def service_rows(self) -> list[dict[str, Any]]:
+        """One row per tier (and ``"all"``): escalations, post-incident reports,
+        callbacks offered / accepted / kept / late, credit breaches, accounts credited,
+        credits owed, and ``targets_met`` (see :meth:`targets_met`; on the ``"all"``
+        row, whether every tier met its own; ``None`` without promises to judge)."""
+        met = self.targets_met()
+        judged = [m for m in met.values() if m is not None]
+        met["all"] = all(judged) if judged else None
+        order = (*self.meta.tiers, "all")
+        return [
+            {"tier": t} | _flat(row, SERVICE_METRICS) | {"targets_met": met.get(t)}
+            for t, row in sorted(self.service.items(), key=lambda kv: order.index(kv[0]))
+        ]
+
+    def escalation_rows(self) -> list[dict[str, Any]]:
+        """One row per tier × escalation step: steps ``fired``."""
+        return [
+            {"tier": t, "step": step} | _flat(row, ESCALATION_METRICS)
+            for (t, step), row in self.escalations.items()
+        ]
+
     def to_pandas(self, table: str = "records") -> Any:
-        """A pandas DataFrame of ``"records"``, ``"summary"``, ``"intervals"`` or
-        ``"occupancy"``.
+        """A pandas DataFrame of ``"records"``, ``"summary"``, ``"intervals"``,
+        ``"occupancy"``, or (with promises) ``"promises"``, ``"service"`` or
+        ``"escalations"``.
 
         Raises:
             ImportError: pandas is not installed (``pip install 'tierroute[pandas]'``).
@@ -210,10 +307,14 @@ class SimulationResult:
             "summary": self.summary_rows,
             "intervals": self.interval_rows,
             "occupancy": self.occupancy_rows,
+            "promises": self.promise_rows,
+            "service": self.service_rows,
+            "escalations": self.escalation_rows,
         }
         if table not in rows:
             raise ValueError(
-                f"table must be 'records', 'summary', 'intervals' or 'occupancy', got {table!r}"
+                "table must be 'records', 'summary', 'intervals', 'occupancy', 'promises', "
+                f"'service' or 'escalations', got {table!r}"
             )
         return pd.DataFrame(rows[table]())
 
@@ -235,6 +336,14 @@ class SimulationResult:
             "intervals": [_jsonable(r) for r in self.interval_rows()],
             "occupancy": [_jsonable(r) for r in self.occupancy_rows()],
         }
+        if self.has_promises:
+            out["promises"] = {
+                "promises": [_jsonable(r) for r in self.promise_rows()],
+                "service": [_jsonable(r) for r in self.service_rows()],
+                "escalations": [_jsonable(r) for r in self.escalation_rows()],
+                "targets_met": self.targets_met(),
+                "lower_tiers_met": self.lower_tiers_met(),
+            }
         if records:
             out["records"] = [_jsonable(r) for r in self.records()]
         return out
@@ -245,15 +354,24 @@ class SimulationResult:
 
     def to_csv(self, directory: str | Path) -> list[Path]:
         """Write ``summary.csv``, ``intervals.csv``, ``occupancy.csv`` and
-        ``records.csv`` into ``directory`` (created if needed); returns the paths."""
+        ``records.csv`` (with promises also ``promises.csv``, ``service.csv`` and
+        ``escalations.csv``) into ``directory`` (created if needed); returns the
+        paths."""
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         written = []
-        for name, rows in (
+        tables = [
             ("summary", self.summary_rows()),
             ("intervals", self.interval_rows()),
             ("occupancy", self.occupancy_rows()),
-        ):
+        ]
+        if self.has_promises:
+            tables += [
+                ("promises", self.promise_rows()),
+                ("service", self.service_rows()),
+                ("escalations", self.escalation_rows()),
+            ]
+        for name, rows in tables:
             written.append(_write_csv(d / f"{name}.csv", rows))
         cols = self.columns()
         path = d / "records.csv"
@@ -265,9 +383,11 @@ class SimulationResult:
         return written
 
 
-def _flat(row: dict[str, Estimate]) -> dict[str, Any]:
+def _flat(
+    row: dict[str, Estimate], metrics: tuple[str, ...] = (*CONTACT_METRICS, *_OCCUPANCY)
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for m in (*CONTACT_METRICS, *_OCCUPANCY):
+    for m in metrics:
         if m in row:
             e = row[m]
             out[m] = e.mean

@@ -24,10 +24,12 @@ path of each bad field and, for TOML and YAML files, its line.
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -208,6 +210,8 @@ class ContactStream(_Frozen):
         periods: Handle time / patience by period of arrival.
         concierge_share: Share of contacts, of tiers whose relaxation ladder starts
             with a concierge step, that have a named concierge.
+        callback_acceptance: Share of this stream's customers who accept an offered
+            VIP callback; ``None`` takes the scenario's ``callback_acceptance``.
     """
 
     name: str = Field(min_length=1)
@@ -225,6 +229,7 @@ class ContactStream(_Frozen):
     patience: Distribution | None = None
     periods: tuple[Period, ...] = ()
     concierge_share: _Share = 0.0
+    callback_acceptance: _Share | None = None
 
     @field_validator("tiers", "severity", "languages")
     @classmethod
@@ -338,6 +343,20 @@ class Scenario(_Frozen):
         agents: Agent groups.
         streams: Contact streams.
         backlog: Contacts waiting at the start.
+        date: The calendar date of the simulated day: business calendars and
+            billing months of the policy's promises read it (default Wednesday
+            2026-01-14, a working day).
+        timezone: IANA time zone of the scenario's clock times (``start``, shifts).
+        track_promises: Track the policy's service promises (when it has
+            ``promises``, as the prestige preset does): attainment, escalations,
+            VIP callbacks and service credits in the results.
+        callback_acceptance: Share of customers who accept an offered VIP callback
+            (they then wait off the line: they no longer abandon).
+        accounts: Customer accounts per tier; each contact of the tier belongs to
+            one of them, drawn at random (service credits count breaches per
+            account). A tier left out: every contact is its own account.
+        monthly_fee: Monthly fee per account, by tier, that service credits are a
+            share of; 0 (the default) still reports the breaches that count.
     """
 
     name: str = "scenario"
@@ -356,6 +375,23 @@ class Scenario(_Frozen):
     agents: tuple[AgentGroup, ...] = Field(min_length=1)
     streams: tuple[ContactStream, ...] = Field(min_length=1)
     backlog: tuple[Backlog, ...] = ()
+    date: _dt.date = _dt.date(2026, 1, 14)
+    timezone: str = "UTC"
+    track_promises: bool = True
+    callback_acceptance: _Share = 0.5
+    accounts: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+    monthly_fee: dict[str, _Money] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"timezone must be an IANA time zone name such as 'Europe/Paris', got {value!r}"
+            ) from None
+        return value
 
     @property
     def n_intervals(self) -> int:
@@ -476,6 +512,12 @@ def _cross_check(s: Scenario) -> None:
             )
         if not any(g.channels.get(st.channel, 0) > 0 for g in s.agents):
             raise _Located(f"{where}.channel", f"no agent group takes {st.channel.value}")
+    for field in ("accounts", "monthly_fee"):
+        for t in getattr(s, field):
+            if t not in tiers:
+                raise _Located(
+                    f"{field}.{t}", f"unknown tier {t!r}; the policy's tiers are {sorted(tiers)}"
+                )
     names = {st.name for st in s.streams}
     for i, b in enumerate(s.backlog):
         if b.stream not in names:
