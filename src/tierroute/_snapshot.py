@@ -135,6 +135,7 @@ def dump(r: Router) -> dict[str, Any]:
             for w in works
         ],
         "timers": timers,
+        **({"tracker": r._obs.dump_state()} if r._obs is not None else {}),
     }
 
 
@@ -256,4 +257,8 @@ def _load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float]
         timers.append((float(t), int(tseq), int(kind), obj, obj.tver))
     heapify(timers)
     r._timers = timers
+    if "tracker" in data:
+        from tierroute.tracker import PromiseTracker
+
+        PromiseTracker.load_state(r, data["tracker"])
     return r

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from heapq import heappop
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tierroute._engine import _LOGGED_OUT, _READY, Engine
 from tierroute._state import (
@@ -68,6 +68,9 @@ from tierroute.models import (
     Presence,
 )
 from tierroute.policy import Policy
+
+if TYPE_CHECKING:
+    from tierroute.tracker import PromiseTracker
 
 __all__ = ["Router"]
 
@@ -133,6 +136,13 @@ class Router(Engine):
     def clock(self) -> Callable[[], float] | None:
         """The injected clock, if any."""
         return self._clock
+
+    @property
+    def tracker(self) -> PromiseTracker | None:
+        """The attached :class:`~tierroute.tracker.PromiseTracker`, if any. A router
+        restored from a snapshot taken with a tracker has it back, timers included."""
+        obs: PromiseTracker | None = self._obs
+        return obs
 
     @property
     def now(self) -> float:

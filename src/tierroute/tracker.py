@@ -28,9 +28,10 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Mapping
+from heapq import heapify
 from typing import TYPE_CHECKING, Any
 
-from tierroute._state import CHANNELS, WAITING, ContactRT, Work
+from tierroute._state import CHANNELS, T_EXT, WAITING, ContactRT, Work
 from tierroute.credits import Credit, compute_credits
 from tierroute.errors import InvalidArgument, RoutingStateError
 from tierroute.models import Channel, Severity
@@ -353,6 +354,133 @@ class PromiseTracker:
         if rule is None:
             raise InvalidArgument("the promise policy has no credit rule")
         return compute_credits(self._breaches, fees, rule, epoch=self._p.epoch)
+
+    # ------------------------------------------------------------------ snapshots
+
+    def dump_state(self) -> dict[str, Any]:
+        """The tracker's state as JSON-serialisable data, timers included (with their
+        places in the router's heap). :meth:`Router.snapshot` embeds it."""
+        router = self._router
+        refs: dict[int, list[Any]] = {}
+        for cid, promises in self._open.items():
+            for i, p in enumerate(promises):
+                refs[id(p)] = ["p", cid, i]
+        for cid, esc in self._esc.items():
+            refs[id(esc)] = ["e", cid]
+        for cid, check in self._cb_checks.items():
+            refs[id(check)] = ["c", cid]
+        timers = sorted(
+            [t, seq, *refs[id(obj)]]
+            for t, seq, kind, obj, ver in router._timers
+            if kind == T_EXT and obj.tver == ver and id(obj) in refs
+        )
+        own = self._p if self._p != router.policy.promises else None
+        return {
+            "promises": None if own is None else own.model_dump(mode="json"),
+            "window_s": self._window,
+            "open": [
+                [
+                    cid,
+                    [
+                        [p.kind, p.due, p.account, p.tier, p.ch.value, int(p.sev), p.done]
+                        for p in promises
+                    ],
+                ]
+                for cid, promises in self._open.items()
+            ],
+            "escalations": [
+                [
+                    cid,
+                    self._p.escalation.index(e.ladder),
+                    e.tier,
+                    int(e.sev),
+                    e.arrived,
+                    e.index,
+                    e.count,
+                ]
+                for cid, e in self._esc.items()
+            ],
+            "callback_checks": list(self._cb_checks),
+            "callbacks_offered": sorted(self._cb_offered),
+            "callbacks_late": sorted(self._cb_late),
+            "counts": [[*k, *v] for k, v in self._counts.items()],
+            "recent": [list(x) for x in self._recent],
+            "breaches": [
+                [
+                    e.outcome,
+                    e.promise,
+                    e.contact_id,
+                    e.account,
+                    e.tier,
+                    e.channel.value,
+                    int(e.severity),
+                    e.due,
+                    e.at,
+                    e.margin,
+                ]
+                for e in self._breaches
+            ],
+            "departures": [
+                [[k[0], [list(x) for x in k[1]], *k[2:]], list(v)]
+                for k, v in self._departures.items()
+            ],
+            "fired": [self.escalations_fired, self.callbacks_offered, self.callbacks_accepted],
+            "timers": timers,
+        }
+
+    @classmethod
+    def load_state(cls, router: Router, data: Mapping[str, Any]) -> PromiseTracker:
+        """Attach a tracker rebuilt from :meth:`dump_state` data to ``router`` (used by
+        :meth:`Router.restore`)."""
+        own = data["promises"]
+        tracker = cls(
+            router,
+            None if own is None else PromisePolicy.model_validate(own),
+            window_s=float(data["window_s"]),
+        )
+        policy = tracker._p
+        for cid, rows in data["open"]:
+            tracker._open[cid] = promises = []
+            for kind, due, account, tier, ch, sev, done in rows:
+                p = _Promise(
+                    tracker, cid, account, tier, Channel(ch), Severity(sev), kind, float(due)
+                )
+                p.done = bool(done)
+                promises.append(p)
+        for cid, ladder, tier, sev, arrived, index, count in data["escalations"]:
+            esc = _Escalation(
+                tracker, cid, tier, Severity(sev), policy.escalation[ladder], float(arrived)
+            )
+            esc.index, esc.count = int(index), int(count)
+            tracker._esc[cid] = esc
+        for cid in data["callback_checks"]:
+            tracker._cb_checks[cid] = _CallbackCheck(tracker, router._contacts[cid])
+        tracker._cb_offered = set(data["callbacks_offered"])
+        tracker._cb_late = set(data["callbacks_late"])
+        tracker._counts = {(t, c, k): [a, b, x] for t, c, k, a, b, x in data["counts"]}
+        tracker._recent = deque((float(a), t, c, k, bool(ok)) for a, t, c, k, ok in data["recent"])
+        tracker._breaches = [
+            PromiseEvent(o, pr, cid, acc, t, Channel(ch), Severity(sev), due, at, m)
+            for o, pr, cid, acc, t, ch, sev, due, at, m in data["breaches"]
+        ]
+        for key, times in data["departures"]:
+            k = (key[0], tuple(tuple(x) for x in key[1]), *key[2:])
+            tracker._departures[k] = deque(times, maxlen=_RATE_WINDOW)
+        fired = data["fired"]
+        tracker.escalations_fired, tracker.callbacks_offered, tracker.callbacks_accepted = fired
+        heap = router._timers
+        for t, seq, what, cid, *rest in data["timers"]:
+            obj: Any
+            if what == "p":
+                obj = tracker._open[cid][rest[0]]
+            elif what == "e":
+                obj = tracker._esc[cid]
+            else:
+                obj = tracker._cb_checks[cid]
+            obj.tver += 1
+            heap.append((float(t), int(seq), T_EXT, obj, obj.tver))
+        heapify(heap)
+        return tracker
 
     # ------------------------------------------------------------------ internals
 
