@@ -37,6 +37,7 @@ from hypothesis.stateful import (
 
 from tests.oracle import Oracle
 from tests.property.test_oracle import prestige_variant
+from tests.test_tracker import domain_kinds
 from tierroute import (
     AgentSpec,
     Channel,
@@ -47,6 +48,7 @@ from tierroute import (
     OfferPolicy,
     Policy,
     Presence,
+    PromiseTracker,
     RelaxationStep,
     Router,
     RoutingStateError,
@@ -196,6 +198,7 @@ class RouterMachine(RuleBasedStateMachine):
         self.shadow: Router | None = None
         self.shadow_calls = 0
         self.submitted = 0  # our own tally of accepted submits
+        self.promised = 0  # promises the domain table gives the submitted contacts
         self.offer_ids: list[str] = []
 
     # ------------------------------------------------------------------ plumbing
@@ -207,6 +210,8 @@ class RouterMachine(RuleBasedStateMachine):
     def start(self, which: str, agents: list[AgentSpec]) -> None:
         policy = dict(POLICIES)[which]()
         self.router = Router(policy, start=0.0)
+        if policy.promises is not None:  # the prestige variants: track their promises
+            PromiseTracker(self.router)
         self.oracle = Oracle(policy, start=0.0)
         for spec in agents:
             if all(self.oracle.policy.channels[ch].cost <= spec.capacity for ch in CHANNELS):
@@ -243,6 +248,8 @@ class RouterMachine(RuleBasedStateMachine):
         self.offer_ids.extend(o.offer_id for o in offers)
         if name == "submit" and isinstance(got, list):
             self.submitted += 1
+            spec = args[0]
+            self.promised += len(domain_kinds(spec.tier, str(spec.channel)))
         return got
 
     def check_failed_call(self, before: dict[str, Any], now: Any, offers: list[Any]) -> None:
@@ -276,6 +283,14 @@ class RouterMachine(RuleBasedStateMachine):
         # "signatures" counts a cache that a restored router rebuilds lazily
         del stats["signatures"], want["signatures"]
         assert stats == want
+        tracker = self.router.tracker
+        assert (tracker is None) == (self.router.policy.promises is None)  # restores too
+        if tracker is not None:
+            # the tracker reconciles with the router: it follows exactly the live
+            # contacts, and every promise made is decided once or still open
+            assert set(tracker._open) == set(self.router._contacts)
+            counts = tracker.counts()
+            assert sum(sum(row.values()) for row in counts.values()) == self.promised
 
     def live_agent(self, pick: int) -> str:
         """A registered agent most of the time, else any id of the pool."""
