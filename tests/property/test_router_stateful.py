@@ -206,10 +206,13 @@ class RouterMachine(RuleBasedStateMachine):
     @initialize(
         which=st.sampled_from([name for name, _ in POLICIES]),
         agents=st.lists(agent_specs, min_size=2, max_size=5, unique_by=lambda a: a.agent_id),
+        sweeps=st.booleans(),
     )
-    def start(self, which: str, agents: list[AgentSpec]) -> None:
+    def start(self, which: str, agents: list[AgentSpec], sweeps: bool) -> None:
         policy = dict(POLICIES)[which]()
         self.router = Router(policy, start=0.0)
+        if sweeps:  # drop idle pools and signatures every few lookups: no decision changes
+            self.router.sweep_every = self.router._sweep_at = 3
         if policy.promises is not None:  # the prestige variants: track their promises
             PromiseTracker(self.router)
         self.oracle = Oracle(policy, start=0.0)
