@@ -143,16 +143,12 @@ def check(r: Router) -> None:
             assert all(w.state != RESERVED for w in a.tasks.values()), (
                 f"agent {aid} is not ready but reserved"
             )
-        live_sigs = [s for s in a.sigs if not s.dead]  # dropped ones are forgotten lazily
-        assert set(live_sigs) == {s for s in r._sigs.values() if a in s.agents}
+        assert set(a.sigs) == {s for s in r._sigs.values() if a in s.agents}
         assert len(a.sigs) == len(set(a.sigs))
-        assert all(s.dead or r._sigs.get(s.key) is s for s in a.sigs)
-        assert sorted(map(id, live_sigs)) == sorted(
-            id(s) for lst in a.sigs_ch for s in lst if not s.dead
-        )
+        assert sorted(map(id, a.sigs)) == sorted(id(s) for lst in a.sigs_ch for s in lst)
         assert all(s.ch == ch for ch, lst in enumerate(a.sigs_ch) for s in lst)
         for ch in range(len(CHANNELS)):
-            pools = [p for s in live_sigs if s.ch == ch for p in s.pools if p is not None]
+            pools = [p for s in a.sigs if s.ch == ch for p in s.pools if p is not None]
             live_pools = [p for p in a.pools[ch] if not p.dead]
             assert sorted(map(id, live_pools)) == sorted(map(id, pools)), (
                 f"agent {aid}: pool list for {CHANNELS[ch].value} is stale"

@@ -75,8 +75,8 @@ class Engine:
     """
 
     sweep_every = 4096
-    """Pool lookups between sweeps of idle pools and signatures (at least; more when
-    there are many signatures). Tests lower it to exercise the sweeps."""
+    """Pool lookups between sweeps of idle pools (at least; more when there are many
+    signatures). Tests lower it to exercise the sweeps."""
 
     def __init__(self, policy: Policy, clock: Callable[[], float] | None, start: float) -> None:
         self._policy = policy
@@ -351,16 +351,14 @@ class Engine:
         self._refresh(agent)
 
     def _sweep_pools(self) -> None:
-        """Drop the pools not looked up since the last sweep, and the signatures left
-        with no pool and no waiting contact.
+        """Drop the pools not looked up since the last sweep.
 
         Every available agent is pushed into every pool of its signatures on each
-        change, and an agent freeing capacity looks at every signature it is eligible
-        for, so pools and signatures nobody asks for any more are pure cost (and
-        memory). A dropped pool or signature is rebuilt on its next use; both are
-        derived data, so decisions do not change. Agents forget dropped ones lazily.
+        change, so pools of signatures nobody asks for any more are pure cost. A
+        dropped pool is rebuilt from the signature's eligible agents on its next
+        lookup; pools are derived data, so decisions do not change.
         """
-        for key, sig in list(self._sigs.items()):
+        for sig in self._sigs.values():
             pools = sig.pools
             for i, pool in enumerate(pools):
                 if pool is None:
@@ -370,12 +368,6 @@ class Engine:
                 else:
                     pool.dead = True
                     pools[i] = None
-            if not sig.live and all(p is None for p in pools):
-                sig.dead = True
-                del self._sigs[key]
-                sig.agents = set()
-                if sig.concierge is not None:
-                    self._concierge_sigs[sig.concierge].remove(sig)
         self._lookups = 0
         self._sweep_at = max(self.sweep_every, 2 * len(self._sigs))
 
@@ -436,11 +428,9 @@ class Engine:
                 for ch in a.chans:
                     if not a.can_take(ch, cost[ch], excl[ch]):
                         continue
-                    dropped = False
                     for sig in sigs_ch[ch]:
                         heap = sig.heap
                         if not heap:
-                            dropped = dropped or sig.dead
                             continue
                         e = heap[0]
                         ex = e[4].excluded
@@ -455,9 +445,6 @@ class Engine:
                             best, best_sig = e, sig
                         elif rival is None or e < rival:
                             rival = e
-                    if dropped:
-                        sigs_ch[ch] = [s for s in sigs_ch[ch] if not s.dead]
-                        a.sigs = [s for s in a.sigs if not s.dead]
                 if best is None or best_sig is None:
                     break
                 c = best[4]

@@ -405,7 +405,6 @@ class Sig:
         "agents",
         "ch",
         "concierge",
-        "dead",
         "heap",
         "key",
         "lang",
@@ -426,7 +425,6 @@ class Sig:
         self.live = 0
         self.agents: set[AgentRT] = set()
         self.pools: list[Pool | None] = [None] * len(STRATEGIES)
-        self.dead = False  # dropped by a sweep; agents forget it lazily
 
     def eligible(self, a: AgentRT) -> bool:
         """Whether agent ``a``'s profile meets this signature (presence and load aside)."""

@@ -518,7 +518,7 @@ def test_concierge_dropping_the_channel_relaxes_its_waiting_contacts() -> None:
 def test_router_matches_oracle_with_constant_sweeps(
     policy: str, seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Dropping idle pools and signatures (every few lookups here, instead of every
+    """Dropping idle pools (every few lookups here, instead of every
     few thousand) must not change a single decision."""
     from tierroute._engine import Engine
 

@@ -211,7 +211,7 @@ class RouterMachine(RuleBasedStateMachine):
     def start(self, which: str, agents: list[AgentSpec], sweeps: bool) -> None:
         policy = dict(POLICIES)[which]()
         self.router = Router(policy, start=0.0)
-        if sweeps:  # drop idle pools and signatures every few lookups: no decision changes
+        if sweeps:  # drop idle pools every few lookups: no decision changes
             self.router.sweep_every = self.router._sweep_at = 3
         if policy.promises is not None:  # the prestige variants: track their promises
             PromiseTracker(self.router)
