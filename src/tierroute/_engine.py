@@ -350,6 +350,11 @@ class Engine:
         self._offer(c, agent, sig, strategy, now, out, moment, passed, None)
         self._refresh(agent)
 
+    def _routing_timers_pending(self) -> bool:
+        """Whether a relaxation, offer-expiry or wrap-up timer is set (a tracker's
+        timers aside: they never make offers). O(timers); for end-of-run checks."""
+        return any(kind != T_EXT and obj.tver == ver for _, _, kind, obj, ver in self._timers)
+
     def _sweep_pools(self) -> None:
         """Drop the pools not looked up since the last sweep.
 

@@ -470,3 +470,18 @@ def test_report_has_a_promises_table_per_tier() -> None:
 def test_bad_promise_fields_name_their_path(fields: dict[str, Any], where: str) -> None:
     with pytest.raises(PolicyError, match=where.replace(".", r"\.")):
         three_elite_p1_calls(**fields)
+
+
+def test_a_contact_nobody_can_ever_serve_ends_the_day() -> None:
+    """Regression: an Elite P2 call arriving after the only agent's shift has ended is
+    never answered; its status-update escalation repeats until it is resolved, which
+    used to keep the run advancing the router's clock forever. The day now ends when
+    only promise timers are left, with the call recorded as not answered."""
+    s = scenario(
+        [stream("late", "voice", "elite", [1500.0], 300, "P2")],
+        agents=[agent(shifts=[{"start": 0, "end": 1000, "count": 1}])],
+    )
+    result = run(s)
+    records = result.records()
+    assert [r["outcome"] for r in records] == ["unanswered"]
+    assert result.replications[0].end < 10 * 86_400  # ended, not years later

@@ -443,6 +443,11 @@ class _Run:
             nxt = heap[0][0] if heap else _INF
             d = next_deadline()
             if d is not None and d <= nxt and d <= stop_at:
+                if not heap and not port.router._routing_timers_pending():
+                    # Only promise timers are left (escalations repeat until a contact
+                    # is resolved): nothing can be offered any more, the day is over;
+                    # contacts still waiting stay in the records as not answered.
+                    break
                 offers = advance(d)
                 if offers:
                     take(offers)
