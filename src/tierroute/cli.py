@@ -13,6 +13,7 @@ import csv
 import importlib
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -273,6 +274,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         status: int = args.func(args)
+    except BrokenPipeError:
+        # The reader went away (e.g. piped into `head`): stop quietly, as the Python
+        # docs recommend, by pointing stdout at devnull before the interpreter flushes.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except (PolicyError, InvalidArgument) as exc:
         print(f"tierroute {args.command}: error: {exc}", file=sys.stderr)
         return _EXIT_BAD_INPUT
