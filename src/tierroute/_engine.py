@@ -217,9 +217,7 @@ class Engine:
 
         ``skills`` must be sorted by skill name; ``contact_id`` must not be live.
         """
-        key = now + tier.targets[ch] * self._c.sev_factor[severity] * (
-            1.0 - tier.value_boost * value
-        )
+        key = self._c.key(tier, ch, severity, value, now)
         c = ContactRT(
             contact_id,
             0,
@@ -395,11 +393,11 @@ class Engine:
             return
         cost, excl = self._c.cost, self._c.exclusive
         all_pools = a.pools
+        # Entries depend on the signature only for most-proficient pools.
+        shared: list[tuple[Any, ...] | None] = [None] * len(STRATEGIES)
         for ch in a.chans:
             pools = all_pools[ch]
             if pools and a.can_take(ch, cost[ch], excl[ch]):
-                # Entries depend on the signature only for most-proficient pools.
-                shared: list[tuple[Any, ...] | None] = [None] * len(STRATEGIES)
                 dropped = False
                 for pool in pools:
                     if pool.dead:
@@ -459,10 +457,14 @@ class Engine:
                     ex = nxt[4].excluded
                     if ex is None or aid not in ex:
                         rival = nxt
-                skipped = tuple(
-                    x.id
-                    for x in sorted((self._contacts[p] for p in passed), key=_contact_order)
-                    if x.key <= c.key
+                skipped = (
+                    tuple(
+                        x.id
+                        for x in sorted((self._contacts[p] for p in passed), key=_contact_order)
+                        if x.key <= c.key
+                    )
+                    if passed
+                    else ()
                 )
                 self._offer(
                     c,

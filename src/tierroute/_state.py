@@ -162,6 +162,13 @@ class Compiled:
         self.tiers = tuple(tiers)
         self.tier_by_name = {t.name: t for t in self.tiers}
 
+    def key(self, tier: TierRT, ch: int, severity: int, value: float, arrived: float) -> float:
+        """The static priority key (see :mod:`tierroute.policy`); every entry point
+        computes it here so that keys are bit-identical whatever the path."""
+        return arrived + tier.targets[ch] * self.sev_factor[severity] * (
+            1.0 - tier.value_boost * value
+        )
+
 
 class AgentRT:
     """An agent's profile and live state."""

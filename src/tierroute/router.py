@@ -431,9 +431,7 @@ class Router(Engine):
         if attrs is not None and not isinstance(attrs, Mapping):
             raise InvalidArgument(f"{what} attributes must be a mapping or None, got {attrs!r}")
         value = float(value)
-        key = arrived + tier.targets[ch] * self._c.sev_factor[sev] * (
-            1.0 - tier.value_boost * value
-        )
+        key = self._c.key(tier, ch, sev, value, arrived)
         return ContactRT(
             cid, 0, ch, tier, value, int(sev), skills, lang, sen, conc, arrived, key, now, attrs
         )
