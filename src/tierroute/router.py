@@ -275,7 +275,7 @@ class Router(Engine):
         a.skills, a.languages, a.seniority, a.maxc, a.capacity, a.attributes = fields
         a.chans = tuple(i for i, n in enumerate(a.maxc) if n)
         self._link_agent(a)
-        a.version += 1
+        a.invalidate()
         self._relax_concierge_waiters(a.id, t, out)
         if a.presence == _READY:
             self._agent_seek(a, t, out, "agent_updated")
@@ -553,9 +553,7 @@ class Router(Engine):
         if self._fire(t, out):
             w = self._recheck(out, self._ringing, offer_id, t)
         self._activate(w, t)
-        a = w.agent
-        a.version += 1
-        self._refresh(a)
+        self._refresh(w.agent)
         return out
 
     def reject(self, offer_id: str, *, now: float | None = None) -> Decisions:
