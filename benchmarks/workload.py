@@ -497,7 +497,7 @@ def agent_shape(state: State) -> dict[str, float] | None:
         idle = {a.agent_id for a in state.idle}
         sides: dict[str, list[tuple[int, int]]] = {"idle": [], "busy": []}
         for a in state.router._agents.values():
-            pools = sum(len(h) for groups in a.pgroups for h in groups.values())
+            pools = sum(len(p) for p in a.pools)
             sides["idle" if a.id in idle else "busy"].append((len(a.sigs), pools))
         return {
             f"{side}_{what}": sum(x[i] for x in rows) / len(rows)

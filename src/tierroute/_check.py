@@ -18,7 +18,6 @@ from tierroute._state import (
     WAITING,
     WRAP,
     agent_entry,
-    pool_kind,
 )
 
 if TYPE_CHECKING:
@@ -53,16 +52,15 @@ def check(r: Router) -> None:
             assert c.sig is sig and c.state == WAITING, f"{c.id} in queue {key} but not waiting"
             assert e[0] == c.key and e[1] == -c.value and e[2] == c.seq
             assert r._contacts.get(c.id) is c, f"queued contact {c.id} is not live"
-        assert len(sig.agents) == len(set(sig.agents)), f"signature {key}: duplicate agent"
-        assert set(sig.agents) == {a for a in r._agents.values() if sig.eligible(a)}, (
+        assert sig.agents == {a for a in r._agents.values() if sig.eligible(a)}, (
             f"signature {key}: eligible-agent cache is stale"
         )
         for strategy, pool in enumerate(sig.pools):
             if pool is None:
                 continue
             assert pool.sig is sig and pool.strategy == strategy
-            live_pool = [e for e in pool.heap if e[-1]]
-            agents = [e[-1][0] for e in live_pool]
+            live_pool = [e for e in pool.heap if e[-2] == e[-1].version]
+            agents = [e[-1] for e in live_pool]
             assert len(agents) == len(set(agents)), f"pool {key}/{strategy}: duplicate agent"
             want = {
                 a
@@ -74,11 +72,7 @@ def check(r: Router) -> None:
                 f" != available {sorted(x.id for x in want)}"
             )
             for e in live_pool:
-                a = e[-1][0]
-                assert e[-1] is a.cell, f"pool entry of {a.id} has an old live cell"
-                assert e == agent_entry(pool_kind(strategy, a, sig), a), (
-                    f"pool entry of {a.id} is stale"
-                )
+                assert e == agent_entry(strategy, e[-1], sig), f"pool entry of {e[-1].id} is stale"
         # work conservation: no available eligible agent left beside a waiting contact
         if sig.live:
             for a in sig.agents:
@@ -133,13 +127,6 @@ def check(r: Router) -> None:
 
     for aid, a in r._agents.items():
         assert a.id == aid
-        for groups in a.pgroups:
-            for heaps in groups.values():
-                for p in heaps:
-                    assert p.dead is (p.sig.pools[p.strategy] is not p)
-                    assert not p.dead or r._epoch - a.epoch >= 1, (
-                        f"agent {aid} holds a dropped pool it should have forgotten"
-                    )
         load = sum(cost[w.contact.ch] for w in a.tasks.values())
         assert load == a.load <= a.capacity, f"agent {aid}: load {a.load} (tasks {load})"
         counts = Counter(w.contact.ch for w in a.tasks.values())
@@ -158,23 +145,11 @@ def check(r: Router) -> None:
             )
         assert set(a.sigs) == {s for s in r._sigs.values() if a in s.agents}
         assert len(a.sigs) == len(set(a.sigs))
+        assert sorted(map(id, a.sigs)) == sorted(id(s) for lst in a.sigs_ch for s in lst)
+        assert all(s.ch == ch for ch, lst in enumerate(a.sigs_ch) for s in lst)
         for ch in range(len(CHANNELS)):
-            sigs = [s for s in a.sigs if s.ch == ch]
-            assert sorted(map(id, a.qheaps[ch])) == sorted(id(s.heap) for s in sigs), (
-                f"agent {aid}: queue list for {CHANNELS[ch].value} is stale"
-            )
-            want_pools = {
-                (pool_kind(st, a, s), id(p), id(p.heap))
-                for s in sigs
-                for st, p in enumerate(s.pools)
-                if p is not None
-            }
-            have_pools = {
-                (kind, id(p), id(h))
-                for kind, heaps in a.pgroups[ch].items()
-                for p, h in heaps.items()
-                if not p.dead  # forgotten at the agent's next refresh
-            }
-            assert have_pools == want_pools, (
+            pools = [p for s in a.sigs if s.ch == ch for p in s.pools if p is not None]
+            live_pools = [p for p in a.pools[ch] if not p.dead]
+            assert sorted(map(id, live_pools)) == sorted(map(id, pools)), (
                 f"agent {aid}: pool list for {CHANNELS[ch].value} is stale"
             )

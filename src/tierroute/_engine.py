@@ -23,17 +23,6 @@ agent looks only at the heads of the signatures it is eligible for. Neither scan
 all agents or all waiting contacts. New signatures and new agents compute their
 eligibility once, against the other side's existing set (agents are indexed by
 skill and language for that).
-
-The two loops that do touch every signature of an agent run at C speed: an agent
-whose figures change builds one pool entry per entry kind and pushes it into the
-heaps of all its pools of that kind with ``map(heappush, ...)``
-(:meth:`Engine._refresh`); an agent that gains capacity gathers the heads of its
-queues with one list comprehension and sorts them (:meth:`Engine._agent_seek`).
-Pool heaps use lazy deletion; stale entries are dropped at the head, and a pool
-whose stale head is found when it holds more than twice its eligible agents is
-compacted (a C-level filter). Pools nobody looked up for a while are dropped by a
-periodic sweep (:meth:`Engine._sweep_pools`), which only marks them: each agent
-forgets its dropped pools at its next refresh.
 """
 
 from __future__ import annotations
@@ -41,7 +30,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from heapq import heappop, heappush
-from itertools import repeat
 from typing import Any
 
 from tierroute._state import (
@@ -52,6 +40,7 @@ from tierroute._state import (
     OFFERED,
     RESERVED,
     S_MOST_PROFICIENT,
+    STRATEGIES,
     T_EXPIRE,
     T_EXT,
     T_RELAX,
@@ -66,7 +55,6 @@ from tierroute._state import (
     TierRT,
     Work,
     agent_entry,
-    pool_kind,
     sig_proficiency,
 )
 from tierroute.models import Decisions, Offer
@@ -85,11 +73,6 @@ class Engine:
         clock: The injected clock, if any.
         start: The initial time (already checked).
     """
-
-    forget_lag = 4
-    """Sweeps that drop pools an agent lets pass before it forgets them (at its next
-    refresh; until then it pushes into their cleared heaps). Batching saves the
-    forgetting pass; tests set 1 to check the bookkeeping."""
 
     sweep_every = 4096
     """Pool lookups between sweeps of idle pools (at least; more when there are many
@@ -113,8 +96,6 @@ class Engine:
         self._out = Decisions()  # the decisions of the call in progress
         self._lookups = 0  # pool lookups since the last sweep of idle pools
         self._sweep_at = self.sweep_every
-        self._refreshes = 0  # agent refreshes since the last sweep
-        self._epoch = 0  # bumped by each sweep that drops pools
         self._agent_seq = 0
         self._contact_seq = 0
         self._offer_seq = 0
@@ -160,7 +141,7 @@ class Engine:
             return
         old = a.presence
         a.presence = pres
-        a.invalidate()
+        a.version += 1
         if pres == _READY:
             a.idle_since = now
             a.no_answers = 0
@@ -175,7 +156,7 @@ class Engine:
                 self._retire(w)
             if old != _LOGGED_OUT:
                 self._relax_concierge_waiters(a.id, now, out)
-        a.invalidate()
+        a.version += 1
 
     def _relax_concierge_waiters(self, agent_id: str, now: float, out: list[Offer]) -> None:
         """Move on every contact waiting for ``agent_id`` as its named concierge that
@@ -197,17 +178,14 @@ class Engine:
         for lang in a.languages:
             self._by_lang.setdefault(lang, set()).add(a)
         a.sigs = []
-        a.qheaps = [[] for _ in CHANNELS]
-        a.pgroups = [{} for _ in CHANNELS]
-        a.epoch = self._epoch
+        a.sigs_ch = [[] for _ in CHANNELS]
+        a.pools = [[] for _ in CHANNELS]
         for sig in self._sigs.values():
             if sig.eligible(a):
-                sig.agents.append(a)
+                sig.agents.add(a)
                 a.sigs.append(sig)
-                a.qheaps[sig.ch].append(sig.heap)
-                for pool in sig.pools:
-                    if pool is not None:
-                        _join_pool(a, pool)
+                a.sigs_ch[sig.ch].append(sig)
+                a.pools[sig.ch].extend(p for p in sig.pools if p is not None)
 
     def _unlink_agent(self, a: AgentRT) -> None:
         for skill in a.skills:
@@ -215,11 +193,11 @@ class Engine:
         for lang in a.languages:
             self._by_lang[lang].discard(a)
         for sig in a.sigs:
-            sig.agents.remove(a)
+            sig.agents.discard(a)
         a.sigs = []
-        a.qheaps = [[] for _ in CHANNELS]
-        a.pgroups = [{} for _ in CHANNELS]
-        a.invalidate()
+        a.sigs_ch = [[] for _ in CHANNELS]
+        a.pools = [[] for _ in CHANNELS]
+        a.version += 1
 
     def _submit_trusted(
         self,
@@ -294,14 +272,11 @@ class Engine:
             self._sigs[key] = sig
             if sig.concierge is not None:
                 self._concierge_sigs.setdefault(sig.concierge, []).append(sig)
-            heap = sig.heap
-            eligible = sig.eligible
-            agents = sig.agents
             for a in self._candidates(sig):
-                if eligible(a):
-                    agents.append(a)
+                if sig.eligible(a):
+                    sig.agents.add(a)
                     a.sigs.append(sig)
-                    a.qheaps[sig.ch].append(heap)
+                    a.sigs_ch[sig.ch].append(sig)
         return sig
 
     def _candidates(self, sig: Sig) -> Any:
@@ -347,17 +322,15 @@ class Engine:
         if self._lookups >= self._sweep_at:
             self._sweep_pools()
         heap = pool.heap
-        if heap and not heap[0][-1] and len(heap) > 2 * len(sig.agents) + 16:
-            pool.compact()
         excluded = c.excluded
         agent: AgentRT | None = None
         passed: tuple[str, ...] = ()
         while heap:
-            cell = heap[0][-1]
-            if not cell:
+            e = heap[0]
+            a = e[-1]
+            if e[-2] != a.version:
                 heappop(heap)
                 continue
-            a = cell[0]
             if excluded is not None and a.id in excluded:
                 agent, passed = _pool_skip(heap, excluded)
             else:
@@ -386,10 +359,8 @@ class Engine:
         Every available agent is pushed into every pool of its signatures on each
         change, so pools of signatures nobody asks for any more are pure cost. A
         dropped pool is rebuilt from the signature's eligible agents on its next
-        lookup; pools are derived data, so decisions do not change. The sweep is
-        O(pools); each agent forgets its dropped pools at its next refresh.
+        lookup; pools are derived data, so decisions do not change.
         """
-        dropped = False
         for sig in self._sigs.values():
             pools = sig.pools
             for i, pool in enumerate(pools):
@@ -398,105 +369,88 @@ class Engine:
                 if pool.used:
                     pool.used = False
                 else:
-                    pools[i] = None
                     pool.dead = True
-                    pool.heap.clear()
-                    dropped = True
-        if dropped:
-            self._epoch += 1
+                    pools[i] = None
         self._lookups = 0
-        self._refreshes = 0
         self._sweep_at = max(self.sweep_every, 2 * len(self._sigs))
 
     def _make_pool(self, sig: Sig, strategy: int) -> Pool:
         pool = Pool(sig, strategy)
         sig.pools[strategy] = pool
-        ch = sig.ch
-        cost = self._c.cost[ch]
-        excl = self._c.exclusive[ch]
-        heap = pool.heap
-        fixed = None if strategy == S_MOST_PROFICIENT else strategy
+        cost = self._c.cost[sig.ch]
+        excl = self._c.exclusive[sig.ch]
         for a in sig.agents:
-            kind = pool_kind(strategy, a, sig) if fixed is None else fixed
-            groups = a.pgroups[ch]
-            heaps = groups.get(kind)
-            if heaps is None:
-                heaps = groups[kind] = {}
-            heaps[pool] = heap
-            if a.presence == _READY and a.can_take(ch, cost, excl):
-                heappush(heap, agent_entry(kind, a))
+            a.pools[sig.ch].append(pool)
+            if a.presence == _READY and a.can_take(sig.ch, cost, excl):
+                pool.push(a)
         return pool
 
     def _refresh(self, a: AgentRT) -> None:
         """Invalidate ``a``'s pool entries and push its current figures into the pools
         of every channel it can take now."""
-        a.invalidate()
+        a.version += 1
         if a.presence != _READY:
             return
-        self._refreshes += 1
-        if self._refreshes >= 4 * self._sweep_at:
-            self._sweep_pools()  # pools pile up stale entries even with no lookups
-        if self._epoch - a.epoch >= self.forget_lag:
-            _forget_dropped(a)
-            a.epoch = self._epoch
         cost, excl = self._c.cost, self._c.exclusive
-        pgroups = a.pgroups
-        entries: dict[int, tuple[Any, ...]] = {}
+        all_pools = a.pools
+        # Entries depend on the signature only for most-proficient pools.
+        shared: list[tuple[Any, ...] | None] = [None] * len(STRATEGIES)
         for ch in a.chans:
-            groups = pgroups[ch]
-            if groups and a.can_take(ch, cost[ch], excl[ch]):
-                for kind, heaps in groups.items():
-                    entry = entries.get(kind)
-                    if entry is None:
-                        entry = entries[kind] = agent_entry(kind, a)
-                    # heappush returns None: any() runs the pushes in C, to the end
-                    any(map(heappush, heaps.values(), repeat(entry)))
+            pools = all_pools[ch]
+            if pools and a.can_take(ch, cost[ch], excl[ch]):
+                dropped = False
+                for pool in pools:
+                    if pool.dead:
+                        dropped = True
+                        continue
+                    st = pool.strategy
+                    cached = shared[st]
+                    if cached is not None:
+                        entry = cached
+                    else:
+                        entry = agent_entry(st, a, pool.sig)
+                        if st != S_MOST_PROFICIENT:
+                            shared[st] = entry
+                    heap = pool.heap
+                    heappush(heap, entry)
+                    if len(heap) > 4 * len(pool.sig.agents) + 64:
+                        pool.compact()
+                if dropped:
+                    all_pools[ch] = [p for p in pools if not p.dead]
 
     def _agent_seek(self, a: AgentRT, now: float, out: list[Offer], moment: str) -> None:
-        """``a`` gained capacity: take the best waiting contacts it can serve.
-
-        Each round gathers the heads of the queues of every channel the agent can
-        take, sorts them, and walks them from the best: a head whose contact has
-        excluded this agent is passed over and replaced by the first entry of its
-        queue that has not. The walk stops once neither the pick nor the runner-up
-        (kept for the explanation) can change.
-        """
+        """``a`` gained capacity: take the best waiting contacts it can serve."""
         if a.presence == _READY:
             cost, excl = self._c.cost, self._c.exclusive
             aid = a.id
-            qheaps = a.qheaps
+            sigs_ch = a.sigs_ch
             while True:
-                heads: list[tuple[Any, ...]] = []
+                best = rival = None
+                best_sig = None
+                passed: list[str] = []
                 for ch in a.chans:
-                    if a.can_take(ch, cost[ch], excl[ch]):
-                        heads += [h[0] for h in qheaps[ch] if h]
-                if not heads:
-                    break
-                heads.sort()
-                best: tuple[Any, ...] | None = None
-                rival: tuple[Any, ...] | None = None
-                passed: list[ContactRT] = []
-                for head in heads:
-                    if rival is not None and head > rival and head[0] > best[0]:  # type: ignore[index]
-                        break
-                    c = head[4]
-                    ex = c.excluded
-                    e = head
-                    if ex is not None and aid in ex:
-                        passed.append(c)
-                        deeper = _queue_first_for(c.sig, aid)
-                        if deeper is None:
+                    if not a.can_take(ch, cost[ch], excl[ch]):
+                        continue
+                    for sig in sigs_ch[ch]:
+                        heap = sig.heap
+                        if not heap:
                             continue
-                        e = deeper
-                    if best is None or e < best:
-                        rival = best
-                        best = e
-                    elif rival is None or e < rival:
-                        rival = e
-                if best is None:
+                        e = heap[0]
+                        ex = e[4].excluded
+                        if ex is not None and aid in ex:
+                            passed.append(e[4].id)
+                            deeper = _queue_first_for(sig, aid)
+                            if deeper is None:
+                                continue
+                            e = deeper
+                        if best is None or e < best:
+                            rival = best
+                            best, best_sig = e, sig
+                        elif rival is None or e < rival:
+                            rival = e
+                if best is None or best_sig is None:
                     break
                 c = best[4]
-                best_sig: Sig = c.sig
                 best_sig.remove(c)
                 nxt = best_sig.heap[0] if best_sig.heap else None
                 if nxt is not None and (rival is None or nxt < rival):
@@ -504,7 +458,11 @@ class Engine:
                     if ex is None or aid not in ex:
                         rival = nxt
                 skipped = (
-                    tuple(x.id for x in sorted(passed, key=_contact_order) if x.key <= c.key)
+                    tuple(
+                        x.id
+                        for x in sorted((self._contacts[p] for p in passed), key=_contact_order)
+                        if x.key <= c.key
+                    )
                     if passed
                     else ()
                 )
@@ -557,7 +515,7 @@ class Engine:
             a.excl_busy += 1
         a.last_offer = n
         a.idle_since = now
-        a.invalidate()
+        a.version += 1
         c.tver += 1
         auto = self._c.auto_accept
         expires = INF if auto else now + self._c.timeout
@@ -608,7 +566,7 @@ class Engine:
         del self._works[w.id]
         w.tver += 1
         a.idle_since = now
-        a.invalidate()
+        a.version += 1
         out = self._out
         if out:  # an offer made earlier in this very call and withdrawn: not returned
             wid = w.id
@@ -682,28 +640,6 @@ class Engine:
         self._agent_seek(w.agent, now, out, "capacity_freed")
 
 
-def _join_pool(a: AgentRT, pool: Pool) -> int:
-    """Register ``pool`` with agent ``a`` (eligible for its signature); its entry kind."""
-    kind = pool_kind(pool.strategy, a, pool.sig)
-    groups = a.pgroups[pool.sig.ch]
-    heaps = groups.get(kind)
-    if heaps is None:
-        heaps = groups[kind] = {}
-    heaps[pool] = pool.heap
-    return kind
-
-
-def _forget_dropped(a: AgentRT) -> None:
-    """Drop the pools a sweep dropped from agent ``a``'s groups."""
-    for groups in a.pgroups:
-        for kind in [k for k, heaps in groups.items() if any(p.dead for p in heaps)]:
-            heaps = {p: h for p, h in groups[kind].items() if not p.dead}
-            if heaps:
-                groups[kind] = heaps
-            else:
-                del groups[kind]
-
-
 def _work_order(w: Work) -> int:
     return int(w.id[1:])
 
@@ -723,16 +659,16 @@ def _pool_skip(
     found = None
     while heap:
         e = heappop(heap)
-        cell = e[-1]
-        if not cell:
+        a = e[-1]
+        if e[-2] != a.version:
             continue
         held.append(e)
-        if cell[0].id not in excluded:
-            found = cell[0]
+        if a.id not in excluded:
+            found = a
             break
     for e in held:
         heappush(heap, e)
-    skipped = tuple(e[-1][0].id for e in held if e[-1][0] is not found)
+    skipped = tuple(e[-1].id for e in held if e[-1] is not found)
     return found, skipped
 
 

@@ -6,18 +6,9 @@ The structures:
 - :class:`Compiled` — the policy flattened into tuples indexed by channel, tier,
   severity and strategy numbers.
 - :class:`Sig` — one requirement signature: its waiting queue (a binary heap with
-  lazy deletion whose head is always live), the cached list of eligible agents, and
-  one pool per strategy of available eligible agents (heaps with lazy deletion: an
-  entry ends in the agent's *cell*, ``[agent]``, which is emptied when the agent's
-  figures change, so liveness is ``bool(entry[-1])`` and compaction is a C-level
-  ``filter``).
-
-Heap lists are never replaced, only mutated in place (compaction rewrites them with
-``heap[:] = ...``): agents hold direct references to the queue heaps of their
-signatures (:attr:`AgentRT.qheaps`) and to the pool heaps they belong to
-(:attr:`AgentRT.pgroups`), so that the two hot loops -- an agent pushing its new
-figures into its pools, and an agent gathering the heads of its queues -- run as
-C-level ``map`` calls and list comprehensions.
+  lazy deletion whose head is always live), the cached set of eligible agents, and
+  one pool per strategy of available eligible agents (heaps with lazy deletion by
+  agent version).
 - :class:`AgentRT`, :class:`ContactRT`, :class:`Work` — agents, contacts, and
   offers/assignments.
 """
@@ -25,7 +16,6 @@ C-level ``map`` calls and list comprehensions.
 from __future__ import annotations
 
 from heapq import heapify, heappop, heappush
-from operator import itemgetter
 from typing import Any
 
 from tierroute.models import Channel
@@ -186,10 +176,8 @@ class AgentRT:
     __slots__ = (
         "attributes",
         "capacity",
-        "cell",
         "chans",
         "counts",
-        "epoch",
         "excl_busy",
         "handled",
         "id",
@@ -199,14 +187,15 @@ class AgentRT:
         "load",
         "maxc",
         "no_answers",
-        "pgroups",
+        "pools",
         "presence",
-        "qheaps",
         "seniority",
         "seq",
         "sigs",
+        "sigs_ch",
         "skills",
         "tasks",
+        "version",
     )
 
     def __init__(
@@ -238,19 +227,10 @@ class AgentRT:
         self.last_offer = -1
         self.handled = 0
         self.no_answers = 0
-        self.cell: list[AgentRT] = [self]  # pool entries end in it; emptied when stale
-        self.epoch = 0  # the engine's pool epoch when it last forgot dropped pools
-        self.sigs: list[Sig] = []  # the signatures it is eligible for
-        # by channel: the queue heaps of those signatures
-        self.qheaps: list[list[list[tuple[Any, ...]]]] = [[] for _ in CHANNELS]
-        # by channel: entry kind (see pool_kind) -> {pool: pool.heap} of its pools
-        self.pgroups: list[dict[int, dict[Pool, list[tuple[Any, ...]]]]] = [{} for _ in CHANNELS]
-
-    def invalidate(self) -> None:
-        """Make every pool entry of the agent stale (its figures or availability
-        changed)."""
-        self.cell.clear()
-        self.cell = [self]
+        self.version = 0
+        self.sigs: list[Sig] = []
+        self.sigs_ch: list[list[Sig]] = [[] for _ in CHANNELS]  # the same, by channel
+        self.pools: list[list[Pool]] = [[] for _ in CHANNELS]
 
     def can_take(self, ch: int, cost: int, exclusive: bool) -> bool:
         """Whether the agent, if ready, has room for one more contact on ``ch``."""
@@ -377,10 +357,9 @@ class Work:
 class Pool:
     """Available agents eligible for one signature, ordered by one strategy's key.
 
-    Entries are ``(*strategy_key, agent.seq, agent.cell)``; an entry is live while
-    the cell is not empty (every change of an agent's availability or figures empties
-    its cell and pushes fresh entries). Stale entries are dropped when they reach the
-    head, and by :meth:`compact`.
+    Entries are ``(*strategy_key, agent.seq, agent.version, agent)``; an entry is live
+    while the agent's version is unchanged (every change of an agent's availability
+    or figures bumps its version and pushes fresh entries).
     """
 
     __slots__ = ("dead", "heap", "sig", "strategy", "used")
@@ -390,16 +369,17 @@ class Pool:
         self.strategy = strategy
         self.heap: list[tuple[Any, ...]] = []
         self.used = True  # looked up since the last sweep (idle pools are dropped)
-        self.dead = False  # dropped by a sweep; agents forget it on their next refresh
+        self.dead = False  # dropped; agents forget it on their next refresh
+
+    def push(self, a: AgentRT) -> None:
+        heappush(self.heap, agent_entry(self.strategy, a, self.sig))
 
     def compact(self) -> None:
-        """Drop every stale entry (in place: agents hold the heap list)."""
+        """Drop stale entries once they outnumber the eligible agents."""
         heap = self.heap
-        heap[:] = filter(_CELL, heap)
-        heapify(heap)
-
-
-_CELL = itemgetter(-1)
+        if len(heap) > 2 * len(self.sig.agents) + 64:
+            self.heap = [e for e in heap if e[-2] == e[-1].version]
+            heapify(self.heap)
 
 
 def sig_proficiency(a: AgentRT, sig: Sig) -> int:
@@ -412,28 +392,17 @@ def sig_proficiency(a: AgentRT, sig: Sig) -> int:
     return min(a.skills.get(s, 0) for s, _ in skills)
 
 
-def pool_kind(strategy: int, a: AgentRT, sig: Sig) -> int:
-    """The kind of entry agent ``a`` has in ``sig``'s pool for ``strategy``: pools
-    of one kind share one entry tuple per refresh. The entry depends on the
-    signature only through the proficiency, and only under most-proficient."""
-    if strategy == S_MOST_PROFICIENT:
-        return sig_proficiency(a, sig) << 3 | strategy
-    return strategy
-
-
-def agent_entry(kind: int, a: AgentRT) -> tuple[Any, ...]:
-    """The pool entry of agent ``a`` for entry ``kind`` (see :func:`pool_kind`);
-    smaller is preferred."""
-    strategy = kind & 7
+def agent_entry(strategy: int, a: AgentRT, sig: Sig) -> tuple[Any, ...]:
+    """The pool entry of agent ``a`` under ``strategy``; smaller is preferred."""
     if strategy == S_LONGEST_IDLE:
-        return (a.idle_since, a.seq, a.cell)
+        return (a.idle_since, a.seq, a.version, a)
     if strategy == S_MOST_PROFICIENT:
-        return (-(kind >> 3), a.idle_since, a.seq, a.cell)
+        return (-sig_proficiency(a, sig), a.idle_since, a.seq, a.version, a)
     if strategy == S_LEAST_OCCUPIED:
-        return (a.load / a.capacity, a.idle_since, a.seq, a.cell)
+        return (a.load / a.capacity, a.idle_since, a.seq, a.version, a)
     if strategy == S_ROUND_ROBIN:
-        return (a.last_offer, a.seq, a.cell)
-    return (a.handled, a.idle_since, a.seq, a.cell)
+        return (a.last_offer, a.seq, a.version, a)
+    return (a.handled, a.idle_since, a.seq, a.version, a)
 
 
 class Sig:
@@ -461,7 +430,7 @@ class Sig:
         self.concierge: str | None = key[4]
         self.heap: list[tuple[Any, ...]] = []
         self.live = 0
-        self.agents: list[AgentRT] = []  # eligible agents (a list: 4x leaner than a set)
+        self.agents: set[AgentRT] = set()
         self.pools: list[Pool | None] = [None] * len(STRATEGIES)
 
     def eligible(self, a: AgentRT) -> bool:
@@ -494,8 +463,8 @@ class Sig:
         while heap and heap[0][3] != heap[0][4].qver:
             heappop(heap)
         if len(heap) > 2 * self.live + 64:
-            heap[:] = [e for e in heap if e[3] == e[4].qver]  # in place: agents hold it
-            heapify(heap)
+            self.heap = [e for e in heap if e[3] == e[4].qver]
+            heapify(self.heap)
 
     def contacts(self) -> list[ContactRT]:
         """Live waiting contacts, best first (slow; for checks and snapshots)."""

@@ -275,7 +275,7 @@ class Router(Engine):
         a.skills, a.languages, a.seniority, a.maxc, a.capacity, a.attributes = fields
         a.chans = tuple(i for i, n in enumerate(a.maxc) if n)
         self._link_agent(a)
-        a.invalidate()
+        a.version += 1
         self._relax_concierge_waiters(a.id, t, out)
         if a.presence == _READY:
             self._agent_seek(a, t, out, "agent_updated")
@@ -553,7 +553,9 @@ class Router(Engine):
         if self._fire(t, out):
             w = self._recheck(out, self._ringing, offer_id, t)
         self._activate(w, t)
-        self._refresh(w.agent)
+        a = w.agent
+        a.version += 1
+        self._refresh(a)
         return out
 
     def reject(self, offer_id: str, *, now: float | None = None) -> Decisions:

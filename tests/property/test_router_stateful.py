@@ -213,7 +213,6 @@ class RouterMachine(RuleBasedStateMachine):
         self.router = Router(policy, start=0.0)
         if sweeps:  # drop idle pools every few lookups: no decision changes
             self.router.sweep_every = self.router._sweep_at = 3
-            self.router.forget_lag = 1 + len(agents) % 3  # forget at once or later
         if policy.promises is not None:  # the prestige variants: track their promises
             PromiseTracker(self.router)
         self.oracle = Oracle(policy, start=0.0)
