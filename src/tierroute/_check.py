@@ -52,7 +52,8 @@ def check(r: Router) -> None:
             assert c.sig is sig and c.state == WAITING, f"{c.id} in queue {key} but not waiting"
             assert e[0] == c.key and e[1] == -c.value and e[2] == c.seq
             assert r._contacts.get(c.id) is c, f"queued contact {c.id} is not live"
-        assert sig.agents == {a for a in r._agents.values() if sig.eligible(a)}, (
+        assert len(sig.agents) == len(set(sig.agents)), f"signature {key}: duplicate agent"
+        assert set(sig.agents) == {a for a in r._agents.values() if sig.eligible(a)}, (
             f"signature {key}: eligible-agent cache is stale"
         )
         for strategy, pool in enumerate(sig.pools):
@@ -143,12 +144,12 @@ def check(r: Router) -> None:
             assert all(w.state != RESERVED for w in a.tasks.values()), (
                 f"agent {aid} is not ready but reserved"
             )
-        assert set(a.sigs) == {s for s in r._sigs.values() if a in s.agents}
-        assert len(a.sigs) == len(set(a.sigs))
-        assert sorted(map(id, a.sigs)) == sorted(id(s) for lst in a.sigs_ch for s in lst)
+        a_sigs = [s for lst in a.sigs_ch for s in lst]
+        assert set(a_sigs) == {s for s in r._sigs.values() if a in s.agents}
+        assert len(a_sigs) == len(set(a_sigs))
         assert all(s.ch == ch for ch, lst in enumerate(a.sigs_ch) for s in lst)
         for ch in range(len(CHANNELS)):
-            pools = [p for s in a.sigs if s.ch == ch for p in s.pools if p is not None]
+            pools = [p for s in a.sigs_ch[ch] for p in s.pools if p is not None]
             live_pools = [p for p in a.pools[ch] if not p.dead]
             assert sorted(map(id, live_pools)) == sorted(map(id, pools)), (
                 f"agent {aid}: pool list for {CHANNELS[ch].value} is stale"

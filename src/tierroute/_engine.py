@@ -177,13 +177,11 @@ class Engine:
             self._by_skill.setdefault(skill, set()).add(a)
         for lang in a.languages:
             self._by_lang.setdefault(lang, set()).add(a)
-        a.sigs = []
         a.sigs_ch = [[] for _ in CHANNELS]
         a.pools = [[] for _ in CHANNELS]
         for sig in self._sigs.values():
             if sig.eligible(a):
-                sig.agents.add(a)
-                a.sigs.append(sig)
+                sig.agents.append(a)
                 a.sigs_ch[sig.ch].append(sig)
                 a.pools[sig.ch].extend(p for p in sig.pools if p is not None)
 
@@ -192,9 +190,9 @@ class Engine:
             self._by_skill[skill].discard(a)
         for lang in a.languages:
             self._by_lang[lang].discard(a)
-        for sig in a.sigs:
-            sig.agents.discard(a)
-        a.sigs = []
+        for sigs in a.sigs_ch:
+            for sig in sigs:
+                sig.agents.remove(a)  # O(eligible); only on remove or update
         a.sigs_ch = [[] for _ in CHANNELS]
         a.pools = [[] for _ in CHANNELS]
         a.version += 1
@@ -274,8 +272,7 @@ class Engine:
                 self._concierge_sigs.setdefault(sig.concierge, []).append(sig)
             for a in self._candidates(sig):
                 if sig.eligible(a):
-                    sig.agents.add(a)
-                    a.sigs.append(sig)
+                    sig.agents.append(a)
                     a.sigs_ch[sig.ch].append(sig)
         return sig
 
