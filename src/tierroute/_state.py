@@ -6,7 +6,7 @@ The structures:
 - :class:`Compiled` — the policy flattened into tuples indexed by channel, tier,
   severity and strategy numbers.
 - :class:`Sig` — one requirement signature: its waiting queue (a binary heap with
-  lazy deletion whose head is always live), the cached set of eligible agents, and
+  lazy deletion whose head is always live), the cached list of eligible agents, and
   one pool per strategy of available eligible agents (heaps with lazy deletion by
   agent version).
 - :class:`AgentRT`, :class:`ContactRT`, :class:`Work` — agents, contacts, and

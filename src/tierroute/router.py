@@ -242,6 +242,11 @@ class Router(Engine):
         Raises:
             UnknownAgent: No such agent.
             RoutingStateError: The agent is not logged out.
+
+        Runtime complexity: O(the eligible agents of each signature the agent is
+        eligible for) — signatures keep their eligible agents in lists, which are
+        several times leaner than sets and are searched only here and in
+        :meth:`update_agent`.
         """
         t = self._begin(now)
         a = self._agent(agent_id)
