@@ -12,11 +12,14 @@ from tierroute._state import (
     INF,
     OFFERED,
     RESERVED,
+    S_MOST_PROFICIENT,
+    STRATEGIES,
     T_EXPIRE,
     T_RELAX,
     T_WRAP,
     WAITING,
     WRAP,
+    Pool,
     agent_entry,
 )
 
@@ -29,6 +32,21 @@ _READY = 1
 def check(r: Router) -> None:
     """Raise ``AssertionError`` naming the first broken invariant."""
     cost, excl = r._c.cost, r._c.exclusive
+
+    def check_pool(pool: Pool, strategy: int, ch: int, name: str) -> None:
+        assert pool.strategy == strategy and not pool.dead
+        live_pool = [e for e in pool.heap if e[-2] == e[-1].version]
+        agents = [e[-1] for e in live_pool]
+        assert len(agents) == len(set(agents)), f"{name}: duplicate agent"
+        want = {
+            a for a in pool.members if a.presence == _READY and a.can_take(ch, cost[ch], excl[ch])
+        }
+        assert set(agents) == want, (
+            f"{name}: {sorted(x.id for x in agents)} != available {sorted(x.id for x in want)}"
+        )
+        for e in live_pool:
+            assert e == agent_entry(strategy, e[-1], pool.sig), f"{name}: {e[-1].id} is stale"
+
     now = r._now
     live_timers: dict[tuple[int, int], float] = {}
     for t, _, kind, obj, ver in r._timers:
@@ -52,31 +70,29 @@ def check(r: Router) -> None:
             assert c.sig is sig and c.state == WAITING, f"{c.id} in queue {key} but not waiting"
             assert e[0] == c.key and e[1] == -c.value and e[2] == c.seq
             assert r._contacts.get(c.id) is c, f"queued contact {c.id} is not live"
-        assert len(sig.agents) == len(set(sig.agents)), f"signature {key}: duplicate agent"
-        assert set(sig.agents) == {a for a in r._agents.values() if sig.eligible(a)}, (
-            f"signature {key}: eligible-agent cache is stale"
-        )
-        for strategy, pool in enumerate(sig.pools):
-            if pool is None:
-                continue
-            assert pool.sig is sig and pool.strategy == strategy
-            live_pool = [e for e in pool.heap if e[-2] == e[-1].version]
-            agents = [e[-1] for e in live_pool]
-            assert len(agents) == len(set(agents)), f"pool {key}/{strategy}: duplicate agent"
-            want = {
-                a
-                for a in sig.agents
-                if a.presence == _READY and a.can_take(sig.ch, cost[sig.ch], excl[sig.ch])
-            }
-            assert set(agents) == want, (
-                f"pool {key}/{strategy}: {sorted(x.id for x in agents)}"
-                f" != available {sorted(x.id for x in want)}"
-            )
-            for e in live_pool:
-                assert e == agent_entry(strategy, e[-1], sig), f"pool entry of {e[-1].id} is stale"
+        eligible = {a for a in r._agents.values() if sig.eligible(a)}
+        g = sig.group
+        if sig.grouped:
+            assert g is not None and sig in g.sigs and sig not in r._listed
+            assert not sig.agents and not sig.pools, f"grouped signature {key} has a list"
+            assert g is r._groups[sig.ch, sig.skills[0][0] if sig.skills else None, sig.lang]
+            cover = [b for b in g.buckets.values() if sig.covers(b)]
+            assert sorted(map(id, sig.cover)) == sorted(map(id, cover)), f"{key}: stale cover"
+            assert all(sig in b.sigs for b in cover)
+            agents = [a for b in cover for a in b.members]
+        else:
+            assert g is None and not sig.cover and r._listed.count(sig) == 1
+            assert len(sig.pools) == len(STRATEGIES)
+            agents = sig.agents
+            for strategy, pool in enumerate(sig.pools):
+                if pool is not None:
+                    assert pool.sig is sig and pool.members is sig.agents
+                    check_pool(pool, strategy, sig.ch, f"pool {key}/{strategy}")
+        assert len(agents) == len(set(agents)), f"signature {key}: duplicate agent"
+        assert set(agents) == eligible, f"signature {key}: eligible agents are stale"
         # work conservation: no available eligible agent left beside a waiting contact
         if sig.live:
-            for a in sig.agents:
+            for a in agents:
                 if a.presence == _READY and a.can_take(sig.ch, cost[sig.ch], excl[sig.ch]):
                     for e in live:
                         ex = e[4].excluded
@@ -126,6 +142,24 @@ def check(r: Router) -> None:
         else:
             assert t_wrap is None
 
+    for gkey, g in r._groups.items():
+        assert gkey == (g.ch, g.skill, g.lang)
+        members = [a for b in g.buckets.values() for a in b.members]
+        assert len(members) == len(set(members)), f"group {gkey}: duplicate agent"
+        assert set(members) == {a for a in r._agents.values() if g.admits(a)}, (
+            f"group {gkey}: members are stale"
+        )
+        for (prof, sen), b in g.buckets.items():
+            assert b.group is g and (b.prof, b.sen) == (prof, sen)
+            for a in b.members:
+                assert a.seniority == sen and (g.skill is None or a.skills[g.skill] == prof)
+            assert b.sigs == [s for s in g.sigs if s.covers(b)], f"group {gkey}: stale sigs"
+            assert b.pools[S_MOST_PROFICIENT] is None, "most proficient uses longest idle"
+            for strategy, pool in enumerate(b.pools):
+                if pool is not None:
+                    assert pool.sig is None and pool.members is b.members
+                    check_pool(pool, strategy, g.ch, f"pool {gkey}/{prof}/{sen}/{strategy}")
+
     for aid, a in r._agents.items():
         assert a.id == aid
         load = sum(cost[w.contact.ch] for w in a.tasks.values())
@@ -145,11 +179,20 @@ def check(r: Router) -> None:
                 f"agent {aid} is not ready but reserved"
             )
         a_sigs = [s for lst in a.sigs_ch for s in lst]
-        assert set(a_sigs) == {s for s in r._sigs.values() if a in s.agents}
+        assert set(a_sigs) == {s for s in r._listed if a in s.agents}
         assert len(a_sigs) == len(set(a_sigs))
         assert all(s.ch == ch for ch, lst in enumerate(a.sigs_ch) for s in lst)
+        a_buckets = [b for lst in a.buckets for b in lst]
+        assert set(a_buckets) == {
+            b for g in r._groups.values() for b in g.buckets.values() if a in b.members
+        }
+        assert len(a_buckets) == len(set(a_buckets))
         for ch in range(len(CHANNELS)):
+            assert all(b.group.ch == ch for b in a.buckets[ch])
+            assert a.seek[ch][0] is a.sigs_ch[ch]
+            assert [id(x) for x in a.seek[ch][1:]] == [id(b.sigs) for b in a.buckets[ch]]
             pools = [p for s in a.sigs_ch[ch] for p in s.pools if p is not None]
+            pools += [p for b in a.buckets[ch] for p in b.pools if p is not None]
             live_pools = [p for p in a.pools[ch] if not p.dead]
             assert sorted(map(id, live_pools)) == sorted(map(id, pools)), (
                 f"agent {aid}: pool list for {CHANNELS[ch].value} is stale"

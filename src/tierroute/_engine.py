@@ -18,11 +18,14 @@ How decisions are made:
 - A contact never gets an offer from an agent that rejected it or let its offer
   expire.
 
-Cost: a contact looks only at one pool (a heap of available eligible agents); an
-agent looks only at the heads of the signatures it is eligible for. Neither scans
-all agents or all waiting contacts. New signatures and new agents compute their
-eligibility once, against the other side's existing set (agents are indexed by
-skill and language for that).
+Cost: a contact looks only at the heads of the pools (heaps of available agents)
+of the buckets its signature covers (at most proficiency levels x seniority
+levels of them), or at its signature's own pool; an agent looks only at the heads
+of the signatures it is eligible for. Neither scans all agents or all waiting
+contacts. An agent changing availability pushes one entry per bucket it is in
+(about skills x languages per channel), however many signatures there are.
+Groups, new agents and listed signatures compute their membership once, against
+the other side's existing set (agents are indexed by skill and language for that).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from tierroute._state import (
     INF,
     OFFERED,
     RESERVED,
+    S_LONGEST_IDLE,
     S_MOST_PROFICIENT,
     STRATEGIES,
     T_EXPIRE,
@@ -48,8 +52,10 @@ from tierroute._state import (
     WAITING,
     WRAP,
     AgentRT,
+    Bucket,
     Compiled,
     ContactRT,
+    Group,
     Pool,
     Sig,
     TierRT,
@@ -87,6 +93,8 @@ class Engine:
         self._contacts: dict[str, ContactRT] = {}
         self._works: dict[str, Work] = {}
         self._sigs: dict[tuple[Any, ...], Sig] = {}
+        self._listed: list[Sig] = []  # signatures with their own agent lists
+        self._groups: dict[tuple[int, str | None, str | None], Group] = {}
         self._by_skill: dict[str, set[AgentRT]] = {}
         self._by_lang: dict[str, set[AgentRT]] = {}
         self._concierge_sigs: dict[str, list[Sig]] = {}  # concierge agent id -> signatures
@@ -177,9 +185,18 @@ class Engine:
             self._by_skill.setdefault(skill, set()).add(a)
         for lang in a.languages:
             self._by_lang.setdefault(lang, set()).add(a)
-        a.sigs_ch = [[] for _ in CHANNELS]
-        a.pools = [[] for _ in CHANNELS]
-        for sig in self._sigs.values():
+        self._reset_links(a)
+        groups = self._groups
+        if groups:
+            skills: tuple[str | None, ...] = (*a.skills, None)
+            langs: tuple[str | None, ...] = (*a.languages, None)
+            for ch in a.chans:
+                for gskill in skills:
+                    for glang in langs:
+                        g = groups.get((ch, gskill, glang))
+                        if g is not None:
+                            self._join(g, a)
+        for sig in self._listed:
             if sig.eligible(a):
                 sig.agents.append(a)
                 a.sigs_ch[sig.ch].append(sig)
@@ -193,9 +210,52 @@ class Engine:
         for sigs in a.sigs_ch:
             for sig in sigs:
                 sig.agents.remove(a)  # O(eligible); only on remove or update
-        a.sigs_ch = [[] for _ in CHANNELS]
-        a.pools = [[] for _ in CHANNELS]
+        for buckets in a.buckets:
+            for b in buckets:
+                b.members.remove(a)  # O(bucket); likewise
+        self._reset_links(a)
         a.version += 1
+
+    @staticmethod
+    def _reset_links(a: AgentRT) -> None:
+        a.sigs_ch = [[] for _ in CHANNELS]
+        a.buckets = [[] for _ in CHANNELS]
+        a.seek = [[lst] for lst in a.sigs_ch]
+        a.pools = [[] for _ in CHANNELS]
+
+    def _group(self, ch: int, skill: str | None, lang: str | None) -> Group:
+        """The group of agents on ``ch`` with ``skill`` and ``lang`` (made on first use
+        from the agents with that skill, else that language, else all)."""
+        key = (ch, skill, lang)
+        g = self._groups.get(key)
+        if g is None:
+            g = self._groups[key] = Group(ch, skill, lang)
+            if skill is not None:
+                cands: Any = self._by_skill.get(skill, _EMPTY)
+            elif lang is not None:
+                cands = self._by_lang.get(lang, _EMPTY)
+            else:
+                cands = self._agents.values()
+            for a in cands:
+                if g.admits(a):
+                    self._join(g, a)
+        return g
+
+    def _join(self, g: Group, a: AgentRT) -> None:
+        """Put agent ``a`` (admitted by ``g``) in its bucket of ``g``."""
+        prof = 0 if g.skill is None else a.skills[g.skill]
+        b = g.buckets.get((prof, a.seniority))
+        if b is None:
+            b = g.buckets[prof, a.seniority] = Bucket(g, prof, a.seniority)
+            for sig in g.sigs:
+                if sig.covers(b):
+                    sig.cover.append(b)
+                    b.sigs.append(sig)
+        b.members.append(a)
+        ch = g.ch
+        a.buckets[ch].append(b)
+        a.seek[ch].append(b.sigs)
+        a.pools[ch].extend(p for p in b.pools if p is not None)
 
     def _submit_trusted(
         self,
@@ -266,14 +326,27 @@ class Engine:
             )
         sig = self._sigs.get(key)
         if sig is None:
-            sig = Sig(key)
-            self._sigs[key] = sig
-            if sig.concierge is not None:
-                self._concierge_sigs.setdefault(sig.concierge, []).append(sig)
-            for a in self._candidates(sig):
-                if sig.eligible(a):
-                    sig.agents.append(a)
-                    a.sigs_ch[sig.ch].append(sig)
+            sig = self._new_sig(key)
+        return sig
+
+    def _new_sig(self, key: tuple[Any, ...]) -> Sig:
+        sig = self._sigs[key] = Sig(key)
+        if sig.grouped:
+            g = sig.group = self._group(sig.ch, sig.skills[0][0] if sig.skills else None, sig.lang)
+            g.sigs.append(sig)
+            for b in g.buckets.values():
+                if sig.covers(b):
+                    sig.cover.append(b)
+                    b.sigs.append(sig)
+            return sig
+        self._listed.append(sig)
+        sig.pools = [None] * len(STRATEGIES)
+        if sig.concierge is not None:
+            self._concierge_sigs.setdefault(sig.concierge, []).append(sig)
+        for a in self._candidates(sig):
+            if sig.eligible(a):
+                sig.agents.append(a)
+                a.sigs_ch[sig.ch].append(sig)
         return sig
 
     def _candidates(self, sig: Sig) -> Any:
@@ -311,28 +384,34 @@ class Engine:
         """``c`` starts waiting at its current step: offer it or queue it."""
         sig = self._sig_for(c)
         strategy = c.tier.steps[c.step].strategy
-        pool = sig.pools[strategy]
-        if pool is None:
-            pool = self._make_pool(sig, strategy)
-        pool.used = True
         self._lookups += 1
         if self._lookups >= self._sweep_at:
             self._sweep_pools()
-        heap = pool.heap
         excluded = c.excluded
         agent: AgentRT | None = None
         passed: tuple[str, ...] = ()
-        while heap:
-            e = heap[0]
-            a = e[-1]
-            if e[-2] != a.version:
-                heappop(heap)
-                continue
-            if excluded is not None and a.id in excluded:
-                agent, passed = _pool_skip(heap, excluded)
+        if sig.group is not None:
+            if excluded is None:
+                agent = self._cover_best(sig, strategy)
             else:
-                agent = a
-            break
+                agent, passed = self._cover_skip(sig, strategy, excluded)
+        else:
+            pool = sig.pools[strategy]
+            if pool is None:
+                pool = self._make_pool(sig, strategy)
+            pool.used = True
+            heap = pool.heap
+            while heap:
+                e = heap[0]
+                a = e[-1]
+                if e[-2] != a.version:
+                    heappop(heap)
+                    continue
+                if excluded is not None and a.id in excluded:
+                    agent, passed = _pool_skip(heap, excluded)
+                else:
+                    agent = a
+                break
         if agent is None:
             sig.push(c)
             if c.step_until < INF:
@@ -344,6 +423,66 @@ class Engine:
             return
         self._offer(c, agent, sig, strategy, now, out, moment, passed, None)
         self._refresh(agent)
+
+    def _cover_pools(self, sig: Sig, strategy: int) -> list[tuple[int, list[Any]]]:
+        """``(proficiency, heap)`` of the pool of each bucket of ``sig``'s cover that
+        serves ``strategy`` (longest idle for most proficient), made if missing."""
+        st = S_LONGEST_IDLE if strategy == S_MOST_PROFICIENT else strategy
+        out = []
+        for b in sig.cover:
+            pool = b.pools[st]
+            if pool is None:
+                pool = self._make_bucket_pool(b, st)
+            pool.used = True
+            out.append((b.prof, pool.heap))
+        return out
+
+    def _cover_best(self, sig: Sig, strategy: int) -> AgentRT | None:
+        """The best available agent of ``sig``'s cover under ``strategy``: the smallest
+        live pool head (most proficient: the highest proficiency first)."""
+        mp = strategy == S_MOST_PROFICIENT
+        best: Any = None
+        best_prof = -1
+        for prof, heap in self._cover_pools(sig, strategy):
+            while heap:
+                e = heap[0]
+                if e[-2] != e[-1].version:
+                    heappop(heap)
+                    continue
+                if best is None or (prof > best_prof if mp and prof != best_prof else e < best):
+                    best, best_prof = e, prof
+                break
+        return None if best is None else best[-1]
+
+    def _cover_skip(
+        self, sig: Sig, strategy: int, excluded: set[str]
+    ) -> tuple[AgentRT | None, tuple[str, ...]]:
+        """Like :meth:`_cover_best` for a contact that excluded some agents: the best
+        agent not excluded, and the excluded agents ranked ahead of it."""
+        mp = strategy == S_MOST_PROFICIENT
+        ranked: list[tuple[Any, ...]] = []  # (rank, is a pick, agent)
+        for prof, heap in self._cover_pools(sig, strategy):
+            held = []
+            while heap:
+                e = heappop(heap)
+                a = e[-1]
+                if e[-2] != a.version:
+                    continue
+                held.append(e)
+                rank = (-prof, *e[:-1]) if mp else e[:-1]
+                if a.id not in excluded:
+                    ranked.append((rank, True, a))
+                    break
+                ranked.append((rank, False, a))
+            for e in held:
+                heappush(heap, e)
+        ranked.sort(key=_rank)
+        passed: list[str] = []
+        for _, pick, a in ranked:
+            if pick:
+                return a, tuple(passed)
+            passed.append(a.id)
+        return None, tuple(passed)
 
     def _routing_timers_pending(self) -> bool:
         """Whether a relaxation, offer-expiry or wrap-up timer is set (a tracker's
@@ -358,29 +497,32 @@ class Engine:
         dropped pool is rebuilt from the signature's eligible agents on its next
         lookup; pools are derived data, so decisions do not change.
         """
-        for sig in self._sigs.values():
-            pools = sig.pools
-            for i, pool in enumerate(pools):
-                if pool is None:
-                    continue
-                if pool.used:
-                    pool.used = False
-                else:
-                    pool.dead = True
-                    pools[i] = None
+        for sig in self._listed:
+            _sweep(sig.pools)
+        for g in self._groups.values():
+            for b in g.buckets.values():
+                _sweep(b.pools)
         self._lookups = 0
         self._sweep_at = max(self.sweep_every, 2 * len(self._sigs))
 
     def _make_pool(self, sig: Sig, strategy: int) -> Pool:
-        pool = Pool(sig, strategy)
-        sig.pools[strategy] = pool
-        cost = self._c.cost[sig.ch]
-        excl = self._c.exclusive[sig.ch]
-        for a in sig.agents:
-            a.pools[sig.ch].append(pool)
-            if a.presence == _READY and a.can_take(sig.ch, cost, excl):
-                pool.push(a)
+        pool = sig.pools[strategy] = Pool(sig, strategy, sig.agents)
+        self._fill(pool, sig.ch)
         return pool
+
+    def _make_bucket_pool(self, b: Bucket, strategy: int) -> Pool:
+        pool = b.pools[strategy] = Pool(None, strategy, b.members)
+        self._fill(pool, b.group.ch)
+        return pool
+
+    def _fill(self, pool: Pool, ch: int) -> None:
+        """Register a new pool with its members and push those available."""
+        cost = self._c.cost[ch]
+        excl = self._c.exclusive[ch]
+        for a in pool.members:
+            a.pools[ch].append(pool)
+            if a.presence == _READY and a.can_take(ch, cost, excl):
+                pool.push(a)
 
     def _refresh(self, a: AgentRT) -> None:
         """Invalidate ``a``'s pool entries and push its current figures into the pools
@@ -410,7 +552,7 @@ class Engine:
                             shared[st] = entry
                     heap = pool.heap
                     heappush(heap, entry)
-                    if len(heap) > 4 * len(pool.sig.agents) + 64:
+                    if len(heap) > 4 * len(pool.members) + 64:
                         pool.compact()
                 if dropped:
                     all_pools[ch] = [p for p in pools if not p.dead]
@@ -420,7 +562,7 @@ class Engine:
         if a.presence == _READY:
             cost, excl = self._c.cost, self._c.exclusive
             aid = a.id
-            sigs_ch = a.sigs_ch
+            seek = a.seek
             while True:
                 best = rival = None
                 best_sig = None
@@ -428,23 +570,24 @@ class Engine:
                 for ch in a.chans:
                     if not a.can_take(ch, cost[ch], excl[ch]):
                         continue
-                    for sig in sigs_ch[ch]:
-                        heap = sig.heap
-                        if not heap:
-                            continue
-                        e = heap[0]
-                        ex = e[4].excluded
-                        if ex is not None and aid in ex:
-                            passed.append(e[4].id)
-                            deeper = _queue_first_for(sig, aid)
-                            if deeper is None:
+                    for sigs in seek[ch]:
+                        for sig in sigs:
+                            heap = sig.heap
+                            if not heap:
                                 continue
-                            e = deeper
-                        if best is None or e < best:
-                            rival = best
-                            best, best_sig = e, sig
-                        elif rival is None or e < rival:
-                            rival = e
+                            e = heap[0]
+                            ex = e[4].excluded
+                            if ex is not None and aid in ex:
+                                passed.append(e[4].id)
+                                deeper = _queue_first_for(sig, aid)
+                                if deeper is None:
+                                    continue
+                                e = deeper
+                            if best is None or e < best:
+                                rival = best
+                                best, best_sig = e, sig
+                            elif rival is None or e < rival:
+                                rival = e
                 if best is None or best_sig is None:
                     break
                 c = best[4]
@@ -646,6 +789,22 @@ def _contact_order(c: ContactRT) -> tuple[float, float, int]:
 
 
 _EMPTY: frozenset[AgentRT] = frozenset()
+
+
+def _rank(x: tuple[Any, ...]) -> Any:
+    return x[0]
+
+
+def _sweep(pools: list[Pool | None]) -> None:
+    """Drop the pools of ``pools`` not looked up since the last sweep."""
+    for i, pool in enumerate(pools):
+        if pool is None:
+            continue
+        if pool.used:
+            pool.used = False
+        else:
+            pool.dead = True
+            pools[i] = None
 
 
 def _pool_skip(

@@ -6,9 +6,17 @@ The structures:
 - :class:`Compiled` — the policy flattened into tuples indexed by channel, tier,
   severity and strategy numbers.
 - :class:`Sig` — one requirement signature: its waiting queue (a binary heap with
-  lazy deletion whose head is always live), the cached list of eligible agents, and
-  one pool per strategy of available eligible agents (heaps with lazy deletion by
-  agent version).
+  lazy deletion whose head is always live) and how to find its eligible agents.
+- :class:`Group` and :class:`Bucket` — the agents who can take a channel and have a
+  skill (or none asked) and a language (or none asked), split by their proficiency
+  in that skill and their seniority. A signature with at most one skill and no
+  named concierge is *grouped*: its eligible agents are exactly those of the
+  buckets of its group at or above its minimum proficiency and seniority (its
+  *cover*), so it needs no agent list and no pools of its own.
+- :class:`Pool` — available agents ordered by one strategy's key (a heap with lazy
+  deletion by agent version), kept per bucket, or per signature for the *listed*
+  signatures (several skills, or a named concierge) that keep their own list of
+  eligible agents.
 - :class:`AgentRT`, :class:`ContactRT`, :class:`Work` — agents, contacts, and
   offers/assignments.
 """
@@ -175,6 +183,7 @@ class AgentRT:
 
     __slots__ = (
         "attributes",
+        "buckets",
         "capacity",
         "chans",
         "counts",
@@ -189,6 +198,7 @@ class AgentRT:
         "no_answers",
         "pools",
         "presence",
+        "seek",
         "seniority",
         "seq",
         "sigs_ch",
@@ -227,8 +237,12 @@ class AgentRT:
         self.handled = 0
         self.no_answers = 0
         self.version = 0
-        # the signatures it is eligible for, by channel
+        # by channel: the listed signatures it is eligible for, the buckets it is
+        # in, the signature lists it looks at when it frees capacity (its listed
+        # signatures, then each bucket's grouped signatures), the pools it feeds
         self.sigs_ch: list[list[Sig]] = [[] for _ in CHANNELS]
+        self.buckets: list[list[Bucket]] = [[] for _ in CHANNELS]
+        self.seek: list[list[list[Sig]]] = [[lst] for lst in self.sigs_ch]
         self.pools: list[list[Pool]] = [[] for _ in CHANNELS]
 
     def can_take(self, ch: int, cost: int, exclusive: bool) -> bool:
@@ -354,18 +368,21 @@ class Work:
 
 
 class Pool:
-    """Available agents eligible for one signature, ordered by one strategy's key.
+    """Available agents among ``members``, ordered by one strategy's key.
 
     Entries are ``(*strategy_key, agent.seq, agent.version, agent)``; an entry is live
     while the agent's version is unchanged (every change of an agent's availability
-    or figures bumps its version and pushes fresh entries).
+    or figures bumps its version and pushes fresh entries). ``sig`` is the listed
+    signature the pool serves (its proficiency orders most-proficient pools), or
+    ``None`` for a bucket's pool, whose members all have the same proficiency.
     """
 
-    __slots__ = ("dead", "heap", "sig", "strategy", "used")
+    __slots__ = ("dead", "heap", "members", "sig", "strategy", "used")
 
-    def __init__(self, sig: Sig, strategy: int) -> None:
+    def __init__(self, sig: Sig | None, strategy: int, members: list[AgentRT]) -> None:
         self.sig = sig
         self.strategy = strategy
+        self.members = members  # the eligible agents, shared with their owner
         self.heap: list[tuple[Any, ...]] = []
         self.used = True  # looked up since the last sweep (idle pools are dropped)
         self.dead = False  # dropped; agents forget it on their next refresh
@@ -376,9 +393,48 @@ class Pool:
     def compact(self) -> None:
         """Drop stale entries once they outnumber the eligible agents."""
         heap = self.heap
-        if len(heap) > 2 * len(self.sig.agents) + 64:
+        if len(heap) > 2 * len(self.members) + 64:
             self.heap = [e for e in heap if e[-2] == e[-1].version]
             heapify(self.heap)
+
+
+class Group:
+    """The agents who can take channel ``ch`` and have ``skill`` (``None``: any
+    agent) and speak ``lang`` (``None``: any), in buckets by (proficiency in
+    ``skill``, or 0, and seniority); and the grouped signatures of that kind."""
+
+    __slots__ = ("buckets", "ch", "lang", "sigs", "skill")
+
+    def __init__(self, ch: int, skill: str | None, lang: str | None) -> None:
+        self.ch = ch
+        self.skill = skill
+        self.lang = lang
+        self.buckets: dict[tuple[int, int], Bucket] = {}
+        self.sigs: list[Sig] = []
+
+    def admits(self, a: AgentRT) -> bool:
+        """Whether agent ``a`` belongs in this group."""
+        return (
+            a.maxc[self.ch] > 0
+            and (self.skill is None or self.skill in a.skills)
+            and (self.lang is None or self.lang in a.languages)
+        )
+
+
+class Bucket:
+    """The agents of a group with one proficiency and one seniority, their pools
+    (by strategy; most-proficient lookups use the longest-idle pool, since all
+    members are equally proficient), and the grouped signatures covering them."""
+
+    __slots__ = ("group", "members", "pools", "prof", "sen", "sigs")
+
+    def __init__(self, group: Group, prof: int, sen: int) -> None:
+        self.group = group
+        self.prof = prof
+        self.sen = sen
+        self.members: list[AgentRT] = []
+        self.pools: list[Pool | None] = [None] * len(STRATEGIES)
+        self.sigs: list[Sig] = []
 
 
 def sig_proficiency(a: AgentRT, sig: Sig) -> int:
@@ -391,11 +447,14 @@ def sig_proficiency(a: AgentRT, sig: Sig) -> int:
     return min(a.skills.get(s, 0) for s, _ in skills)
 
 
-def agent_entry(strategy: int, a: AgentRT, sig: Sig) -> tuple[Any, ...]:
-    """The pool entry of agent ``a`` under ``strategy``; smaller is preferred."""
+def agent_entry(strategy: int, a: AgentRT, sig: Sig | None) -> tuple[Any, ...]:
+    """The pool entry of agent ``a`` under ``strategy``; smaller is preferred.
+
+    ``sig`` is needed for most-proficient entries only."""
     if strategy == S_LONGEST_IDLE:
         return (a.idle_since, a.seq, a.version, a)
     if strategy == S_MOST_PROFICIENT:
+        assert sig is not None
         return (-sig_proficiency(a, sig), a.idle_since, a.seq, a.version, a)
     if strategy == S_LEAST_OCCUPIED:
         return (a.load / a.capacity, a.idle_since, a.seq, a.version, a)
@@ -405,16 +464,20 @@ def agent_entry(strategy: int, a: AgentRT, sig: Sig) -> tuple[Any, ...]:
 
 
 class Sig:
-    """A requirement signature with its queue, eligible agents and pools."""
+    """A requirement signature with its queue and its eligible agents: the cover of
+    its group if it is grouped, else its own list and pools."""
 
     __slots__ = (
         "agents",
         "ch",
         "concierge",
+        "cover",
+        "group",
         "heap",
         "key",
         "lang",
         "live",
+        "min_prof",
         "min_sen",
         "pools",
         "skills",
@@ -429,8 +492,21 @@ class Sig:
         self.concierge: str | None = key[4]
         self.heap: list[tuple[Any, ...]] = []
         self.live = 0
-        self.agents: list[AgentRT] = []  # eligible agents: a list is ~4x leaner than a set
-        self.pools: list[Pool | None] = [None] * len(STRATEGIES)
+        self.min_prof = self.skills[0][1] if self.skills else 0
+        self.group: Group | None = None
+        self.cover: list[Bucket] = []  # grouped: the buckets of eligible agents
+        # listed: eligible agents (a list is ~4x leaner than a set), pools by strategy
+        self.agents: list[AgentRT] = []
+        self.pools: list[Pool | None] = []
+
+    @property
+    def grouped(self) -> bool:
+        """Whether the signature's eligible agents are its group's buckets."""
+        return self.concierge is None and len(self.skills) <= 1
+
+    def covers(self, b: Bucket) -> bool:
+        """Whether the agents of bucket ``b`` (of this signature's group) are eligible."""
+        return b.prof >= self.min_prof and b.sen >= self.min_sen
 
     def eligible(self, a: AgentRT) -> bool:
         """Whether agent ``a``'s profile meets this signature (presence and load aside)."""
