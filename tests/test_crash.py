@@ -29,6 +29,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -82,8 +83,18 @@ def _run_worker(journal: Path, rng: random.Random | None) -> tuple[list[list[str
     if rng is not None:
         mode = rng.random()
         if mode < 0.2:
-            # Kill during start-up, recovery or the first steps.
-            time.sleep(rng.uniform(0.0, 0.4))
+            # Kill during start-up, recovery or the first steps: at a random instant,
+            # but after at most 60 steps, so that every kill leaves steps for the
+            # next (a fast worker would otherwise run out of steps before 30 kills).
+            timer = threading.Timer(rng.uniform(0.0, 0.4), proc.send_signal, (signal.SIGKILL,))
+            timer.start()
+            seen = 0
+            for line in iter(proc.stdout.readline, b""):
+                head += line
+                seen += line.startswith(b"step ")
+                if seen >= 60:
+                    break
+            timer.cancel()
         elif mode < 0.45:
             # Kill during (or just around) an explicit checkpoint.
             for line in iter(proc.stdout.readline, b""):

@@ -75,7 +75,7 @@ def check(r: Router) -> None:
         if sig.grouped:
             assert g is not None and sig in g.sigs and sig not in r._listed
             assert not sig.agents and not sig.pools, f"grouped signature {key} has a list"
-            assert g is r._groups[sig.ch, sig.skills[0][0] if sig.skills else None, sig.lang]
+            assert g is r._groups[sig.group_key()]
             cover = [b for b in g.buckets.values() if sig.covers(b)]
             assert sorted(map(id, sig.cover)) == sorted(map(id, cover)), f"{key}: stale cover"
             assert all(sig in b.sigs for b in cover)
@@ -143,22 +143,25 @@ def check(r: Router) -> None:
             assert t_wrap is None
 
     for gkey, g in r._groups.items():
-        assert gkey == (g.ch, g.skill, g.lang)
+        assert gkey == (g.ch, g.skills, g.lang) and list(g.skills) == sorted(g.skills)
+        first = g.skills[0] if g.skills else None
+        assert r._groups_by_skill[first].count(g) == 1
         members = [a for b in g.buckets.values() for a in b.members]
         assert len(members) == len(set(members)), f"group {gkey}: duplicate agent"
         assert set(members) == {a for a in r._agents.values() if g.admits(a)}, (
             f"group {gkey}: members are stale"
         )
-        for (prof, sen), b in g.buckets.items():
-            assert b.group is g and (b.prof, b.sen) == (prof, sen)
+        for (profs, sen), b in g.buckets.items():
+            assert b.group is g and (b.profs, b.sen) == (profs, sen)
+            assert b.prof == min(profs, default=0)
             for a in b.members:
-                assert a.seniority == sen and (g.skill is None or a.skills[g.skill] == prof)
+                assert a.seniority == sen and tuple(a.skills[s] for s in g.skills) == profs
             assert b.sigs == [s for s in g.sigs if s.covers(b)], f"group {gkey}: stale sigs"
             assert b.pools[S_MOST_PROFICIENT] is None, "most proficient uses longest idle"
             for strategy, pool in enumerate(b.pools):
                 if pool is not None:
                     assert pool.sig is None and pool.members is b.members
-                    check_pool(pool, strategy, g.ch, f"pool {gkey}/{prof}/{sen}/{strategy}")
+                    check_pool(pool, strategy, g.ch, f"pool {gkey}/{profs}/{sen}/{strategy}")
 
     for aid, a in r._agents.items():
         assert a.id == aid

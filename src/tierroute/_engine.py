@@ -94,7 +94,8 @@ class Engine:
         self._works: dict[str, Work] = {}
         self._sigs: dict[tuple[Any, ...], Sig] = {}
         self._listed: list[Sig] = []  # signatures with their own agent lists
-        self._groups: dict[tuple[int, str | None, str | None], Group] = {}
+        self._groups: dict[tuple[int, tuple[str, ...], str | None], Group] = {}
+        self._groups_by_skill: dict[str | None, list[Group]] = {}  # by first skill
         self._by_skill: dict[str, set[AgentRT]] = {}
         self._by_lang: dict[str, set[AgentRT]] = {}
         self._concierge_sigs: dict[str, list[Sig]] = {}  # concierge agent id -> signatures
@@ -186,16 +187,12 @@ class Engine:
         for lang in a.languages:
             self._by_lang.setdefault(lang, set()).add(a)
         self._reset_links(a)
-        groups = self._groups
-        if groups:
-            skills: tuple[str | None, ...] = (*a.skills, None)
-            langs: tuple[str | None, ...] = (*a.languages, None)
-            for ch in a.chans:
-                for gskill in skills:
-                    for glang in langs:
-                        g = groups.get((ch, gskill, glang))
-                        if g is not None:
-                            self._join(g, a)
+        by_first = self._groups_by_skill
+        if by_first:
+            for first in (*a.skills, None):
+                for g in by_first.get(first, ()):
+                    if g.admits(a):
+                        self._join(g, a)
         for sig in self._listed:
             if sig.eligible(a):
                 sig.agents.append(a)
@@ -223,15 +220,17 @@ class Engine:
         a.seek = [[lst] for lst in a.sigs_ch]
         a.pools = [[] for _ in CHANNELS]
 
-    def _group(self, ch: int, skill: str | None, lang: str | None) -> Group:
-        """The group of agents on ``ch`` with ``skill`` and ``lang`` (made on first use
-        from the agents with that skill, else that language, else all)."""
-        key = (ch, skill, lang)
+    def _group(self, key: tuple[int, tuple[str, ...], str | None]) -> Group:
+        """The group of agents on a channel with some skills and a language (made on
+        first use from the agents with its rarest skill, else that language, else
+        all)."""
         g = self._groups.get(key)
         if g is None:
-            g = self._groups[key] = Group(ch, skill, lang)
-            if skill is not None:
-                cands: Any = self._by_skill.get(skill, _EMPTY)
+            ch, skills, lang = key
+            g = self._groups[key] = Group(ch, skills, lang)
+            self._groups_by_skill.setdefault(skills[0] if skills else None, []).append(g)
+            if skills:
+                cands: Any = min((self._by_skill.get(s, _EMPTY) for s in skills), key=len)
             elif lang is not None:
                 cands = self._by_lang.get(lang, _EMPTY)
             else:
@@ -243,10 +242,11 @@ class Engine:
 
     def _join(self, g: Group, a: AgentRT) -> None:
         """Put agent ``a`` (admitted by ``g``) in its bucket of ``g``."""
-        prof = 0 if g.skill is None else a.skills[g.skill]
-        b = g.buckets.get((prof, a.seniority))
+        mine = a.skills
+        profs = tuple(mine[s] for s in g.skills)
+        b = g.buckets.get((profs, a.seniority))
         if b is None:
-            b = g.buckets[prof, a.seniority] = Bucket(g, prof, a.seniority)
+            b = g.buckets[profs, a.seniority] = Bucket(g, profs, a.seniority)
             for sig in g.sigs:
                 if sig.covers(b):
                     sig.cover.append(b)
@@ -332,34 +332,23 @@ class Engine:
     def _new_sig(self, key: tuple[Any, ...]) -> Sig:
         sig = self._sigs[key] = Sig(key)
         if sig.grouped:
-            g = sig.group = self._group(sig.ch, sig.skills[0][0] if sig.skills else None, sig.lang)
+            g = sig.group = self._group(sig.group_key())
             g.sigs.append(sig)
             for b in g.buckets.values():
                 if sig.covers(b):
                     sig.cover.append(b)
                     b.sigs.append(sig)
             return sig
+        # listed: a named concierge's signature
+        assert sig.concierge is not None
         self._listed.append(sig)
         sig.pools = [None] * len(STRATEGIES)
-        if sig.concierge is not None:
-            self._concierge_sigs.setdefault(sig.concierge, []).append(sig)
-        for a in self._candidates(sig):
-            if sig.eligible(a):
-                sig.agents.append(a)
-                a.sigs_ch[sig.ch].append(sig)
+        self._concierge_sigs.setdefault(sig.concierge, []).append(sig)
+        a = self._agents.get(sig.concierge)
+        if a is not None and sig.eligible(a):
+            sig.agents.append(a)
+            a.sigs_ch[sig.ch].append(sig)
         return sig
-
-    def _candidates(self, sig: Sig) -> Any:
-        """Agents that might meet ``sig``: those with its rarest skill, else its
-        language, else everyone (the eligibility check does the rest)."""
-        if sig.concierge is not None:
-            a = self._agents.get(sig.concierge)
-            return () if a is None else (a,)
-        if sig.skills:
-            return min((self._by_skill.get(s, _EMPTY) for s, _ in sig.skills), key=len)
-        if sig.lang is not None:
-            return self._by_lang.get(sig.lang, _EMPTY)
-        return self._agents.values()
 
     def _enter_step(self, c: ContactRT, index: int, now: float) -> None:
         """Put ``c`` on the first applicable step from ``index`` on."""
@@ -441,9 +430,16 @@ class Engine:
         """The best available agent of ``sig``'s cover under ``strategy``: the smallest
         live pool head (most proficient: the highest proficiency first)."""
         mp = strategy == S_MOST_PROFICIENT
+        st = S_LONGEST_IDLE if mp else strategy
         best: Any = None
         best_prof = -1
-        for prof, heap in self._cover_pools(sig, strategy):
+        for b in sig.cover:
+            pool = b.pools[st]
+            if pool is None:
+                pool = self._make_bucket_pool(b, st)
+            pool.used = True
+            heap = pool.heap
+            prof = b.prof
             while heap:
                 e = heap[0]
                 if e[-2] != e[-1].version:

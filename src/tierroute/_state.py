@@ -7,16 +7,15 @@ The structures:
   severity and strategy numbers.
 - :class:`Sig` — one requirement signature: its waiting queue (a binary heap with
   lazy deletion whose head is always live) and how to find its eligible agents.
-- :class:`Group` and :class:`Bucket` — the agents who can take a channel and have a
-  skill (or none asked) and a language (or none asked), split by their proficiency
-  in that skill and their seniority. A signature with at most one skill and no
-  named concierge is *grouped*: its eligible agents are exactly those of the
-  buckets of its group at or above its minimum proficiency and seniority (its
-  *cover*), so it needs no agent list and no pools of its own.
+- :class:`Group` and :class:`Bucket` — the agents who can take a channel, have a
+  set of skills (perhaps none) and speak a language (or any), split by their
+  proficiencies in those skills and their seniority. A signature without a named
+  concierge is *grouped*: its eligible agents are exactly those of the buckets of
+  its group at or above its minimum proficiencies and seniority (its *cover*), so
+  it needs no agent list and no pools of its own.
 - :class:`Pool` — available agents ordered by one strategy's key (a heap with lazy
   deletion by agent version), kept per bucket, or per signature for the *listed*
-  signatures (several skills, or a named concierge) that keep their own list of
-  eligible agents.
+  signatures (a named concierge) that keep their own list of eligible agents.
 - :class:`AgentRT`, :class:`ContactRT`, :class:`Work` — agents, contacts, and
   offers/assignments.
 """
@@ -399,38 +398,44 @@ class Pool:
 
 
 class Group:
-    """The agents who can take channel ``ch`` and have ``skill`` (``None``: any
-    agent) and speak ``lang`` (``None``: any), in buckets by (proficiency in
-    ``skill``, or 0, and seniority); and the grouped signatures of that kind."""
+    """The agents who can take channel ``ch``, have every skill of ``skills`` (sorted
+    names; empty: any agent) and speak ``lang`` (``None``: any), in buckets by their
+    proficiencies in ``skills`` and their seniority; and the grouped signatures
+    asking for those skills and that language on ``ch``."""
 
-    __slots__ = ("buckets", "ch", "lang", "sigs", "skill")
+    __slots__ = ("buckets", "ch", "lang", "sigs", "skills")
 
-    def __init__(self, ch: int, skill: str | None, lang: str | None) -> None:
+    def __init__(self, ch: int, skills: tuple[str, ...], lang: str | None) -> None:
         self.ch = ch
-        self.skill = skill
+        self.skills = skills
         self.lang = lang
-        self.buckets: dict[tuple[int, int], Bucket] = {}
+        self.buckets: dict[tuple[tuple[int, ...], int], Bucket] = {}
         self.sigs: list[Sig] = []
 
     def admits(self, a: AgentRT) -> bool:
         """Whether agent ``a`` belongs in this group."""
+        mine = a.skills
         return (
             a.maxc[self.ch] > 0
-            and (self.skill is None or self.skill in a.skills)
+            and all(s in mine for s in self.skills)
             and (self.lang is None or self.lang in a.languages)
         )
 
 
 class Bucket:
-    """The agents of a group with one proficiency and one seniority, their pools
+    """The agents of a group with the same proficiencies and seniority, their pools
     (by strategy; most-proficient lookups use the longest-idle pool, since all
-    members are equally proficient), and the grouped signatures covering them."""
+    members are equally proficient), and the grouped signatures covering them.
 
-    __slots__ = ("group", "members", "pools", "prof", "sen", "sigs")
+    ``prof`` is the lowest of ``profs`` (0 without skills): the proficiency that
+    most-proficient routing ranks, as :func:`sig_proficiency` does."""
 
-    def __init__(self, group: Group, prof: int, sen: int) -> None:
+    __slots__ = ("group", "members", "pools", "prof", "profs", "sen", "sigs")
+
+    def __init__(self, group: Group, profs: tuple[int, ...], sen: int) -> None:
         self.group = group
-        self.prof = prof
+        self.profs = profs
+        self.prof = min(profs) if profs else 0
         self.sen = sen
         self.members: list[AgentRT] = []
         self.pools: list[Pool | None] = [None] * len(STRATEGIES)
@@ -477,7 +482,7 @@ class Sig:
         "key",
         "lang",
         "live",
-        "min_prof",
+        "min_profs",
         "min_sen",
         "pools",
         "skills",
@@ -492,7 +497,7 @@ class Sig:
         self.concierge: str | None = key[4]
         self.heap: list[tuple[Any, ...]] = []
         self.live = 0
-        self.min_prof = self.skills[0][1] if self.skills else 0
+        self.min_profs = tuple(p for _, p in self.skills)
         self.group: Group | None = None
         self.cover: list[Bucket] = []  # grouped: the buckets of eligible agents
         # listed: eligible agents (a list is ~4x leaner than a set), pools by strategy
@@ -502,11 +507,17 @@ class Sig:
     @property
     def grouped(self) -> bool:
         """Whether the signature's eligible agents are its group's buckets."""
-        return self.concierge is None and len(self.skills) <= 1
+        return self.concierge is None
+
+    def group_key(self) -> tuple[int, tuple[str, ...], str | None]:
+        """The key of the group of a grouped signature."""
+        return (self.ch, tuple(s for s, _ in self.skills), self.lang)
 
     def covers(self, b: Bucket) -> bool:
         """Whether the agents of bucket ``b`` (of this signature's group) are eligible."""
-        return b.prof >= self.min_prof and b.sen >= self.min_sen
+        return b.sen >= self.min_sen and all(
+            p >= q for p, q in zip(b.profs, self.min_profs, strict=True)
+        )
 
     def eligible(self, a: AgentRT) -> bool:
         """Whether agent ``a``'s profile meets this signature (presence and load aside)."""
