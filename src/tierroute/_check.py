@@ -151,17 +151,19 @@ def check(r: Router) -> None:
         assert set(members) == {a for a in r._agents.values() if g.admits(a)}, (
             f"group {gkey}: members are stale"
         )
-        for (profs, sen), b in g.buckets.items():
-            assert b.group is g and (b.profs, b.sen) == (profs, sen)
-            assert b.prof == min(profs, default=0)
+        for bkey, b in g.buckets.items():
+            assert b.group is g and b.key == bkey and len(bkey) == len(g.skills) + 1
+            *profs, sen = bkey
+            assert b.sen == sen and b.prof == min(profs, default=0)
+            assert b.ready == sum(a.presence == _READY for a in b.members)
             for a in b.members:
-                assert a.seniority == sen and tuple(a.skills[s] for s in g.skills) == profs
+                assert a.seniority == sen and [a.skills[s] for s in g.skills] == profs
             assert b.sigs == [s for s in g.sigs if s.covers(b)], f"group {gkey}: stale sigs"
             assert b.pools[S_MOST_PROFICIENT] is None, "most proficient uses longest idle"
             for strategy, pool in enumerate(b.pools):
                 if pool is not None:
                     assert pool.sig is None and pool.members is b.members
-                    check_pool(pool, strategy, g.ch, f"pool {gkey}/{profs}/{sen}/{strategy}")
+                    check_pool(pool, strategy, g.ch, f"pool {gkey}/{bkey}/{strategy}")
 
     for aid, a in r._agents.items():
         assert a.id == aid
@@ -185,17 +187,17 @@ def check(r: Router) -> None:
         assert set(a_sigs) == {s for s in r._listed if a in s.agents}
         assert len(a_sigs) == len(set(a_sigs))
         assert all(s.ch == ch for ch, lst in enumerate(a.sigs_ch) for s in lst)
-        a_buckets = [b for lst in a.buckets for b in lst]
-        assert set(a_buckets) == {
-            b for g in r._groups.values() for b in g.buckets.values() if a in b.members
-        }
-        assert len(a_buckets) == len(set(a_buckets))
         for ch in range(len(CHANNELS)):
-            assert all(b.group.ch == ch for b in a.buckets[ch])
-            assert a.seek[ch][0] is a.sigs_ch[ch]
-            assert [id(x) for x in a.seek[ch][1:]] == [id(b.sigs) for b in a.buckets[ch]]
+            buckets = [
+                b
+                for g in r._groups.values()
+                if g.ch == ch
+                for b in g.buckets.values()
+                if a in b.members
+            ]
+            assert sorted(map(id, a.buckets[ch])) == sorted(map(id, buckets))
             pools = [p for s in a.sigs_ch[ch] for p in s.pools if p is not None]
-            pools += [p for b in a.buckets[ch] for p in b.pools if p is not None]
+            pools += [p for b in buckets for p in b.pools if p is not None]
             live_pools = [p for p in a.pools[ch] if not p.dead]
             assert sorted(map(id, live_pools)) == sorted(map(id, pools)), (
                 f"agent {aid}: pool list for {CHANNELS[ch].value} is stale"

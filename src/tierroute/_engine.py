@@ -33,6 +33,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from heapq import heappop, heappush
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from tierroute._state import (
@@ -151,6 +153,11 @@ class Engine:
         old = a.presence
         a.presence = pres
         a.version += 1
+        if _READY in (old, pres):
+            d = 1 if pres == _READY else -1
+            for buckets in a.buckets:
+                for b in buckets:
+                    b.ready += d
         if pres == _READY:
             a.idle_since = now
             a.no_answers = 0
@@ -187,12 +194,8 @@ class Engine:
         for lang in a.languages:
             self._by_lang.setdefault(lang, set()).add(a)
         self._reset_links(a)
-        by_first = self._groups_by_skill
-        if by_first:
-            for first in (*a.skills, None):
-                for g in by_first.get(first, ()):
-                    if g.admits(a):
-                        self._join(g, a)
+        for g in self._groups_of(a):
+            self._join(g, a)
         for sig in self._listed:
             if sig.eligible(a):
                 sig.agents.append(a)
@@ -207,9 +210,11 @@ class Engine:
         for sigs in a.sigs_ch:
             for sig in sigs:
                 sig.agents.remove(a)  # O(eligible); only on remove or update
+        ready = a.presence == _READY
         for buckets in a.buckets:
             for b in buckets:
                 b.members.remove(a)  # O(bucket); likewise
+                b.ready -= ready
         self._reset_links(a)
         a.version += 1
 
@@ -217,8 +222,12 @@ class Engine:
     def _reset_links(a: AgentRT) -> None:
         a.sigs_ch = [[] for _ in CHANNELS]
         a.buckets = [[] for _ in CHANNELS]
-        a.seek = [[lst] for lst in a.sigs_ch]
         a.pools = [[] for _ in CHANNELS]
+
+    def _groups_of(self, a: AgentRT) -> list[Group]:
+        """The groups that admit agent ``a`` (by the index of first skills)."""
+        by_first = self._groups_by_skill
+        return [g for first in (*a.skills, None) for g in by_first.get(first, ()) if g.admits(a)]
 
     def _group(self, key: tuple[int, tuple[str, ...], str | None]) -> Group:
         """The group of agents on a channel with some skills and a language (made on
@@ -242,20 +251,21 @@ class Engine:
 
     def _join(self, g: Group, a: AgentRT) -> None:
         """Put agent ``a`` (admitted by ``g``) in its bucket of ``g``."""
-        mine = a.skills
-        profs = tuple(mine[s] for s in g.skills)
-        b = g.buckets.get((profs, a.seniority))
+        key = _bucket_key(g, a)
+        b = g.buckets.get(key)
         if b is None:
-            b = g.buckets[profs, a.seniority] = Bucket(g, profs, a.seniority)
+            b = g.buckets[key] = Bucket(g, key)
             for sig in g.sigs:
                 if sig.covers(b):
                     sig.cover.append(b)
                     b.sigs.append(sig)
         b.members.append(a)
+        b.ready += a.presence == _READY
         ch = g.ch
         a.buckets[ch].append(b)
-        a.seek[ch].append(b.sigs)
-        a.pools[ch].extend(p for p in b.pools if p is not None)
+        for pool in b.pools:
+            if pool is not None:
+                a.pools[ch].append(pool)
 
     def _submit_trusted(
         self,
@@ -421,6 +431,8 @@ class Engine:
         for b in sig.cover:
             pool = b.pools[st]
             if pool is None:
+                if not b.ready:
+                    continue
                 pool = self._make_bucket_pool(b, st)
             pool.used = True
             out.append((b.prof, pool.heap))
@@ -436,6 +448,8 @@ class Engine:
         for b in sig.cover:
             pool = b.pools[st]
             if pool is None:
+                if not b.ready:
+                    continue  # nobody to pool (yet): made once a member is ready
                 pool = self._make_bucket_pool(b, st)
             pool.used = True
             heap = pool.heap
@@ -497,7 +511,8 @@ class Engine:
             _sweep(sig.pools)
         for g in self._groups.values():
             for b in g.buckets.values():
-                _sweep(b.pools)
+                if isinstance(b.pools, list):
+                    _sweep(b.pools)
         self._lookups = 0
         self._sweep_at = max(self.sweep_every, 2 * len(self._sigs))
 
@@ -507,7 +522,10 @@ class Engine:
         return pool
 
     def _make_bucket_pool(self, b: Bucket, strategy: int) -> Pool:
-        pool = b.pools[strategy] = Pool(None, strategy, b.members)
+        pools = b.pools
+        if not isinstance(pools, list):
+            pools = b.pools = [None] * len(STRATEGIES)
+        pool = pools[strategy] = Pool(None, strategy, b.members)
         self._fill(pool, b.group.ch)
         return pool
 
@@ -558,7 +576,7 @@ class Engine:
         if a.presence == _READY:
             cost, excl = self._c.cost, self._c.exclusive
             aid = a.id
-            seek = a.seek
+            sigs_ch, buckets = a.sigs_ch, a.buckets
             while True:
                 best = rival = None
                 best_sig = None
@@ -566,24 +584,23 @@ class Engine:
                 for ch in a.chans:
                     if not a.can_take(ch, cost[ch], excl[ch]):
                         continue
-                    for sigs in seek[ch]:
-                        for sig in sigs:
-                            heap = sig.heap
-                            if not heap:
+                    for sig in chain(sigs_ch[ch], _all_sigs(map(_SIGS, buckets[ch]))):
+                        heap = sig.heap
+                        if not heap:
+                            continue
+                        e = heap[0]
+                        ex = e[4].excluded
+                        if ex is not None and aid in ex:
+                            passed.append(e[4].id)
+                            deeper = _queue_first_for(sig, aid)
+                            if deeper is None:
                                 continue
-                            e = heap[0]
-                            ex = e[4].excluded
-                            if ex is not None and aid in ex:
-                                passed.append(e[4].id)
-                                deeper = _queue_first_for(sig, aid)
-                                if deeper is None:
-                                    continue
-                                e = deeper
-                            if best is None or e < best:
-                                rival = best
-                                best, best_sig = e, sig
-                            elif rival is None or e < rival:
-                                rival = e
+                            e = deeper
+                        if best is None or e < best:
+                            rival = best
+                            best, best_sig = e, sig
+                        elif rival is None or e < rival:
+                            rival = e
                 if best is None or best_sig is None:
                     break
                 c = best[4]
@@ -785,6 +802,16 @@ def _contact_order(c: ContactRT) -> tuple[float, float, int]:
 
 
 _EMPTY: frozenset[AgentRT] = frozenset()
+
+
+def _bucket_key(g: Group, a: AgentRT) -> tuple[int, ...]:
+    """The key of agent ``a``'s bucket in group ``g``: proficiencies, seniority."""
+    mine = a.skills
+    return (*(mine[s] for s in g.skills), a.seniority)
+
+
+_SIGS = attrgetter("sigs")
+_all_sigs = chain.from_iterable
 
 
 def _rank(x: tuple[Any, ...]) -> Any:

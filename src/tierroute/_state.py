@@ -42,6 +42,7 @@ RESERVED, ACTIVE, WRAP = 0, 1, 2
 T_RELAX, T_EXPIRE, T_WRAP, T_EXT = 0, 1, 2, 3
 
 INF = float("inf")
+NO_POOLS: tuple[None, ...] = (None,) * len(STRATEGIES)
 
 
 class StepRT:
@@ -197,7 +198,6 @@ class AgentRT:
         "no_answers",
         "pools",
         "presence",
-        "seek",
         "seniority",
         "seq",
         "sigs_ch",
@@ -236,12 +236,10 @@ class AgentRT:
         self.handled = 0
         self.no_answers = 0
         self.version = 0
-        # by channel: the listed signatures it is eligible for, the buckets it is
-        # in, the signature lists it looks at when it frees capacity (its listed
-        # signatures, then each bucket's grouped signatures), the pools it feeds
+        # by channel: the listed signatures it is eligible for, the buckets it is in
+        # (whose signatures it is eligible for), the pools it feeds
         self.sigs_ch: list[list[Sig]] = [[] for _ in CHANNELS]
         self.buckets: list[list[Bucket]] = [[] for _ in CHANNELS]
-        self.seek: list[list[list[Sig]]] = [[lst] for lst in self.sigs_ch]
         self.pools: list[list[Pool]] = [[] for _ in CHANNELS]
 
     def can_take(self, ch: int, cost: int, exclusive: bool) -> bool:
@@ -409,7 +407,7 @@ class Group:
         self.ch = ch
         self.skills = skills
         self.lang = lang
-        self.buckets: dict[tuple[tuple[int, ...], int], Bucket] = {}
+        self.buckets: dict[tuple[int, ...], Bucket] = {}
         self.sigs: list[Sig] = []
 
     def admits(self, a: AgentRT) -> bool:
@@ -427,18 +425,23 @@ class Bucket:
     (by strategy; most-proficient lookups use the longest-idle pool, since all
     members are equally proficient), and the grouped signatures covering them.
 
-    ``prof`` is the lowest of ``profs`` (0 without skills): the proficiency that
-    most-proficient routing ranks, as :func:`sig_proficiency` does."""
+    ``key`` is the members' proficiencies in the group's skills, then their
+    seniority; ``prof`` is the lowest of those proficiencies (0 without skills): the
+    proficiency that most-proficient routing ranks, as :func:`sig_proficiency` does.
+    ``ready`` counts the members who are ready: a bucket gets pools only once one is.
+    """
 
-    __slots__ = ("group", "members", "pools", "prof", "profs", "sen", "sigs")
+    __slots__ = ("group", "key", "members", "pools", "prof", "ready", "sen", "sigs")
 
-    def __init__(self, group: Group, profs: tuple[int, ...], sen: int) -> None:
+    def __init__(self, group: Group, key: tuple[int, ...]) -> None:
         self.group = group
-        self.profs = profs
-        self.prof = min(profs) if profs else 0
-        self.sen = sen
+        self.key = key
+        self.prof = min(key[:-1]) if len(key) > 1 else 0
+        self.sen = key[-1]
+        self.ready = 0
         self.members: list[AgentRT] = []
-        self.pools: list[Pool | None] = [None] * len(STRATEGIES)
+        # made on the first pool (most buckets of a big center never get one)
+        self.pools: list[Pool | None] | tuple[None, ...] = NO_POOLS
         self.sigs: list[Sig] = []
 
 
@@ -516,7 +519,7 @@ class Sig:
     def covers(self, b: Bucket) -> bool:
         """Whether the agents of bucket ``b`` (of this signature's group) are eligible."""
         return b.sen >= self.min_sen and all(
-            p >= q for p, q in zip(b.profs, self.min_profs, strict=True)
+            p >= q for p, q in zip(b.key, self.min_profs, strict=False)
         )
 
     def eligible(self, a: AgentRT) -> bool:

@@ -186,9 +186,20 @@ class Router(Engine):
 
         Runtime complexity: O((k + m) log n) for k timers fired and m offers made.
         """
-        t = self._begin(now)
+        return self._advance_trusted(self._begin(now))
+
+    def _advance_trusted(self, now: float) -> Decisions:
+        """:meth:`advance` for callers that validated their input already (the
+        simulator): no checks, same state changes, same decisions.
+
+        Args:
+            now: A float not before the router's time.
+
+        Returns:
+            The offers made by the timers due up to ``now``.
+        """
         out = self._out = Decisions()
-        self._fire(t, out)
+        self._fire(now, out)
         return out
 
     def next_deadline(self) -> float | None:
@@ -453,20 +464,42 @@ class Router(Engine):
         out = self._out = Decisions()
         if self._fire(t, out):
             c = self._recheck(out, self._abandonable, contact_id)
-        del self._contacts[contact_id]
+        return self._drop_contact(c, t, out)
+
+    def _abandon_trusted(self, contact_id: str, now: float) -> Decisions:
+        """:meth:`abandon` for callers that validated their input already (the
+        simulator): no checks, same state changes, same decisions.
+
+        Args:
+            contact_id: A live contact that is not in service, and still is not once
+                the timers due up to ``now`` fired.
+            now: A float not before the router's time.
+
+        Returns:
+            The offers made by due timers and by the agent the contact freed.
+        """
+        c = self._contacts[contact_id]
+        out = self._out = Decisions()
+        self._fire(now, out)
+        return self._drop_contact(c, now, out)
+
+    def _drop_contact(self, c: ContactRT, now: float, out: Decisions) -> Decisions:
+        """Forget abandoned contact ``c`` (due timers fired already): out of its queue,
+        or its ringing offer withdrawn and the agent's capacity back."""
+        del self._contacts[c.id]
         w = c.work
         c.work = None
         self._abandoned += 1
         if self._obs is not None:
-            self._obs.on_abandon(c, t)
+            self._obs.on_abandon(c, now)
         c.tver += 1
         if c.state == WAITING:
             c.sig.remove(c)  # type: ignore[union-attr]
             return out
         assert w is not None
-        self._release(w, t)
+        self._release(w, now)
         self._retire(w)
-        self._agent_seek(w.agent, t, out, "capacity_freed")
+        self._agent_seek(w.agent, now, out, "capacity_freed")
         return out
 
     def _abandonable(self, contact_id: str) -> ContactRT:
@@ -591,15 +624,29 @@ class Router(Engine):
         if w.state != ACTIVE:
             state = "still ringing" if w.state == RESERVED else "already completed (wrap-up)"
             raise RoutingStateError(f"offer {offer_id!r} is {state}")
+        return self._complete_trusted(offer_id, t)
+
+    def _complete_trusted(self, offer_id: str, now: float) -> Decisions:
+        """:meth:`complete` for callers that validated their input already (the
+        simulator): no checks, same state changes, same decisions.
+
+        Args:
+            offer_id: A live, accepted assignment (not in wrap-up).
+            now: A float not before the router's time.
+
+        Returns:
+            The offers made by due timers and by the agent's freed capacity.
+        """
+        w = self._works[offer_id]
         out = self._out = Decisions()
-        self._fire(t, out)
+        self._fire(now, out)
         c = w.contact
         del self._contacts[c.id]
         c.work = None  # no contact <-> work cycle: refcounting frees them, not the GC
         self._finished += 1
         if self._obs is not None:
-            self._obs.on_complete(w, t)
-        self._end_service(w, t, out, seek=True)
+            self._obs.on_complete(w, now)
+        self._end_service(w, now, out, seek=True)
         return out
 
     # ------------------------------------------------------------------ reading

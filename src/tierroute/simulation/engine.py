@@ -19,7 +19,9 @@ the contact's abandonment, since the customer now waits off the line.
 
 Hot path rules: plain tuples and lists, no pydantic, no f-strings, no closures
 made per event; per-contact facts are appended to columns that
-:mod:`~tierroute.simulation.metrics` aggregates with numpy at the end.
+:mod:`~tierroute.simulation.metrics` aggregates with numpy at the end. The router
+is called through the trusted entry points of :class:`RouterPort`: the scenario
+was validated once, and the event heap only hands it live ids at times in order.
 """
 
 from __future__ import annotations
@@ -57,14 +59,22 @@ class RouterPort:
 
     Each attribute is a plain callable the engine binds to a local once, so a
     faster router entry point can be swapped in here without touching the loop.
+    The ``*_trusted`` ones skip the checks of the public methods they mirror and
+    make the same state changes and decisions; they take positional arguments the
+    engine guarantees valid: ``now`` a float never before the router's time, and
+    ids that are still valid once the router's timers due by ``now`` fired (the
+    engine fires them first, so none are due).
     """
 
     __slots__ = (
         "abandon",
+        "abandon_trusted",
         "accept_callback",
         "add_agent",
         "advance",
+        "advance_trusted",
         "complete",
+        "complete_trusted",
         "next_deadline",
         "router",
         "set_state",
@@ -92,6 +102,11 @@ class RouterPort:
         self.complete = router.complete
         self.abandon = router.abandon
         self.advance = router.advance
+        # Completions, abandonments and timer advances come from the engine's own
+        # event heap, in time order, each for a live assignment or waiting contact.
+        self.complete_trusted = router._complete_trusted
+        self.abandon_trusted = router._abandon_trusted
+        self.advance_trusted = router._advance_trusted
         self.next_deadline = router.next_deadline
         self.set_state = router.set_agent_state
         self.stats = router.stats
@@ -263,9 +278,9 @@ class _Run:
         nan = float("nan")
 
         submit = port.submit
-        complete = port.complete
-        abandon = port.abandon
-        advance = port.advance
+        complete = port.complete_trusted
+        abandon = port.abandon_trusted
+        advance = port.advance_trusted
         next_deadline = port.next_deadline
         set_state = port.set_state
 
@@ -506,7 +521,7 @@ class _Run:
                     live_streams -= 1
             elif kind == _COMPLETE:
                 oid, ci, a = payload
-                offers = complete(oid, now=t)
+                offers = complete(oid, t)
                 c_left[ci] = t
                 in_system -= 1
                 active[a] -= 1
@@ -523,7 +538,7 @@ class _Run:
             elif kind == _ABANDON:
                 # a customer waiting for a callback is off the line: no abandonment
                 if c_out[payload] == WAITING and payload not in cb_wait:
-                    offers = abandon(str(payload), now=t)
+                    offers = abandon(str(payload), t)
                     c_out[payload] = ABANDONED
                     c_left[payload] = t
                     in_system -= 1
