@@ -498,7 +498,8 @@ def agent_shape(state: State) -> dict[str, float] | None:
         sides: dict[str, list[tuple[int, int]]] = {"idle": [], "busy": []}
         for a in state.router._agents.values():
             pools = sum(len(p) for p in a.pools)
-            sides["idle" if a.id in idle else "busy"].append((sum(map(len, a.sigs_ch)), pools))
+            sigs = sum(len(b.sigs) for buckets in a.buckets for b in buckets)
+            sides["idle" if a.id in idle else "busy"].append((sigs, pools))
         return {
             f"{side}_{what}": sum(x[i] for x in rows) / len(rows)
             for side, rows in sides.items()

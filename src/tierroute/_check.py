@@ -13,7 +13,6 @@ from tierroute._state import (
     OFFERED,
     RESERVED,
     S_MOST_PROFICIENT,
-    STRATEGIES,
     T_EXPIRE,
     T_RELAX,
     T_WRAP,
@@ -45,7 +44,7 @@ def check(r: Router) -> None:
             f"{name}: {sorted(x.id for x in agents)} != available {sorted(x.id for x in want)}"
         )
         for e in live_pool:
-            assert e == agent_entry(strategy, e[-1], pool.sig), f"{name}: {e[-1].id} is stale"
+            assert e == agent_entry(strategy, e[-1], None), f"{name}: {e[-1].id} is stale"
 
     now = r._now
     live_timers: dict[tuple[int, int], float] = {}
@@ -72,22 +71,11 @@ def check(r: Router) -> None:
             assert r._contacts.get(c.id) is c, f"queued contact {c.id} is not live"
         eligible = {a for a in r._agents.values() if sig.eligible(a)}
         g = sig.group
-        if sig.grouped:
-            assert g is not None and sig in g.sigs and sig not in r._listed
-            assert not sig.agents and not sig.pools, f"grouped signature {key} has a list"
-            assert g is r._groups[sig.group_key()]
-            cover = [b for b in g.buckets.values() if sig.covers(b)]
-            assert sorted(map(id, sig.cover)) == sorted(map(id, cover)), f"{key}: stale cover"
-            assert all(sig in b.sigs for b in cover)
-            agents = [a for b in cover for a in b.members]
-        else:
-            assert g is None and not sig.cover and r._listed.count(sig) == 1
-            assert len(sig.pools) == len(STRATEGIES)
-            agents = sig.agents
-            for strategy, pool in enumerate(sig.pools):
-                if pool is not None:
-                    assert pool.sig is sig and pool.members is sig.agents
-                    check_pool(pool, strategy, sig.ch, f"pool {key}/{strategy}")
+        assert g is not None and g.sigs.count(sig) == 1 and g is r._groups[sig.group_key()]
+        cover = [b for b in g.buckets.values() if sig.covers(b)]
+        assert sorted(map(id, sig.cover)) == sorted(map(id, cover)), f"{key}: stale cover"
+        assert all(b.sigs.count(sig) == 1 for b in cover)
+        agents = [a for b in cover for a in b.members]
         assert len(agents) == len(set(agents)), f"signature {key}: duplicate agent"
         assert set(agents) == eligible, f"signature {key}: eligible agents are stale"
         # work conservation: no available eligible agent left beside a waiting contact
@@ -143,9 +131,13 @@ def check(r: Router) -> None:
             assert t_wrap is None
 
     for gkey, g in r._groups.items():
-        assert gkey == (g.ch, g.skills, g.lang) and list(g.skills) == sorted(g.skills)
-        first = g.skills[0] if g.skills else None
-        assert r._groups_by_skill[first].count(g) == 1
+        assert gkey == g.key and list(g.skills) == sorted(g.skills)
+        if g.concierge is None:
+            first = g.skills[0] if g.skills else None
+            assert r._groups_by_skill[first].count(g) == 1
+        else:
+            assert not g.skills and g.lang is None
+            assert r._concierge_groups[g.concierge].count(g) == 1
         members = [a for b in g.buckets.values() for a in b.members]
         assert len(members) == len(set(members)), f"group {gkey}: duplicate agent"
         assert set(members) == {a for a in r._agents.values() if g.admits(a)}, (
@@ -162,7 +154,7 @@ def check(r: Router) -> None:
             assert b.pools[S_MOST_PROFICIENT] is None, "most proficient uses longest idle"
             for strategy, pool in enumerate(b.pools):
                 if pool is not None:
-                    assert pool.sig is None and pool.members is b.members
+                    assert pool.members is b.members
                     check_pool(pool, strategy, g.ch, f"pool {gkey}/{bkey}/{strategy}")
 
     for aid, a in r._agents.items():
@@ -183,10 +175,6 @@ def check(r: Router) -> None:
             assert all(w.state != RESERVED for w in a.tasks.values()), (
                 f"agent {aid} is not ready but reserved"
             )
-        a_sigs = [s for lst in a.sigs_ch for s in lst]
-        assert set(a_sigs) == {s for s in r._listed if a in s.agents}
-        assert len(a_sigs) == len(set(a_sigs))
-        assert all(s.ch == ch for ch, lst in enumerate(a.sigs_ch) for s in lst)
         for ch in range(len(CHANNELS)):
             buckets = [
                 b
@@ -196,8 +184,7 @@ def check(r: Router) -> None:
                 if a in b.members
             ]
             assert sorted(map(id, a.buckets[ch])) == sorted(map(id, buckets))
-            pools = [p for s in a.sigs_ch[ch] for p in s.pools if p is not None]
-            pools += [p for b in buckets for p in b.pools if p is not None]
+            pools = [p for b in buckets for p in b.pools if p is not None]
             live_pools = [p for p in a.pools[ch] if not p.dead]
             assert sorted(map(id, live_pools)) == sorted(map(id, pools)), (
                 f"agent {aid}: pool list for {CHANNELS[ch].value} is stale"

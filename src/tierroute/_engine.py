@@ -19,13 +19,15 @@ How decisions are made:
   expire.
 
 Cost: a contact looks only at the heads of the pools (heaps of available agents)
-of the buckets its signature covers (at most proficiency levels x seniority
-levels of them), or at its signature's own pool; an agent looks only at the heads
-of the signatures it is eligible for. Neither scans all agents or all waiting
-contacts. An agent changing availability pushes one entry per bucket it is in
-(about skills x languages per channel), however many signatures there are.
-Groups, new agents and listed signatures compute their membership once, against
-the other side's existing set (agents are indexed by skill and language for that).
+of the buckets its signature covers (one per combination of proficiencies and
+seniority present among its group's agents: at most 15 for one skill with five
+proficiency and three seniority levels); an agent looks only at the heads of the
+signatures its buckets are covered by, which is exactly those it is eligible for.
+Neither scans all agents or all waiting contacts. An agent changing availability
+pushes one entry per pooled bucket it is in (about skills x languages per
+channel), however many signatures there are. Groups and new agents compute their
+membership once, against the other side's existing set (agents are indexed by
+skill and language for that).
 """
 
 from __future__ import annotations
@@ -33,8 +35,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from heapq import heappop, heappush
-from itertools import chain
-from operator import attrgetter
 from typing import Any
 
 from tierroute._state import (
@@ -95,9 +95,12 @@ class Engine:
         self._contacts: dict[str, ContactRT] = {}
         self._works: dict[str, Work] = {}
         self._sigs: dict[tuple[Any, ...], Sig] = {}
-        self._listed: list[Sig] = []  # signatures with their own agent lists
-        self._groups: dict[tuple[int, tuple[str, ...], str | None], Group] = {}
-        self._groups_by_skill: dict[str | None, list[Group]] = {}  # by first skill
+        # contacts' skill requirements, interned: contacts share a few hundred of them
+        self._skill_sets: dict[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]] = {}
+        self._groups: dict[tuple[int, tuple[str, ...], str | None, str | None], Group] = {}
+        # groups by first skill (None: no skill); named-concierge groups by agent
+        self._groups_by_skill: dict[str | None, list[Group]] = {}
+        self._concierge_groups: dict[str, list[Group]] = {}
         self._by_skill: dict[str, set[AgentRT]] = {}
         self._by_lang: dict[str, set[AgentRT]] = {}
         self._concierge_sigs: dict[str, list[Sig]] = {}  # concierge agent id -> signatures
@@ -196,54 +199,53 @@ class Engine:
         self._reset_links(a)
         for g in self._groups_of(a):
             self._join(g, a)
-        for sig in self._listed:
-            if sig.eligible(a):
-                sig.agents.append(a)
-                a.sigs_ch[sig.ch].append(sig)
-                a.pools[sig.ch].extend(p for p in sig.pools if p is not None)
 
     def _unlink_agent(self, a: AgentRT) -> None:
         for skill in a.skills:
             self._by_skill[skill].discard(a)
         for lang in a.languages:
             self._by_lang[lang].discard(a)
-        for sigs in a.sigs_ch:
-            for sig in sigs:
-                sig.agents.remove(a)  # O(eligible); only on remove or update
         ready = a.presence == _READY
         for buckets in a.buckets:
             for b in buckets:
-                b.members.remove(a)  # O(bucket); likewise
+                b.members.remove(a)  # O(bucket); only on remove or update
                 b.ready -= ready
         self._reset_links(a)
         a.version += 1
 
     @staticmethod
     def _reset_links(a: AgentRT) -> None:
-        a.sigs_ch = [[] for _ in CHANNELS]
         a.buckets = [[] for _ in CHANNELS]
         a.pools = [[] for _ in CHANNELS]
 
     def _groups_of(self, a: AgentRT) -> list[Group]:
         """The groups that admit agent ``a`` (by the index of first skills)."""
         by_first = self._groups_by_skill
-        return [g for first in (*a.skills, None) for g in by_first.get(first, ()) if g.admits(a)]
+        groups = [g for first in (*a.skills, None) for g in by_first.get(first, ()) if g.admits(a)]
+        groups += (g for g in self._concierge_groups.get(a.id, ()) if g.admits(a))
+        return groups
 
-    def _group(self, key: tuple[int, tuple[str, ...], str | None]) -> Group:
-        """The group of agents on a channel with some skills and a language (made on
-        first use from the agents with its rarest skill, else that language, else
-        all)."""
+    def _group(self, key: tuple[int, tuple[str, ...], str | None, str | None]) -> Group:
+        """The group of agents on a channel with some skills and a language, or the
+        named concierge (made on first use from the agents with its rarest skill,
+        else that language, else all)."""
         g = self._groups.get(key)
         if g is None:
-            ch, skills, lang = key
-            g = self._groups[key] = Group(ch, skills, lang)
-            self._groups_by_skill.setdefault(skills[0] if skills else None, []).append(g)
-            if skills:
-                cands: Any = min((self._by_skill.get(s, _EMPTY) for s in skills), key=len)
-            elif lang is not None:
-                cands = self._by_lang.get(lang, _EMPTY)
+            ch, skills, lang, concierge = key
+            g = self._groups[key] = Group(ch, skills, lang, concierge)
+            cands: Any
+            if concierge is not None:
+                self._concierge_groups.setdefault(concierge, []).append(g)
+                a = self._agents.get(concierge)
+                cands = () if a is None else (a,)
             else:
-                cands = self._agents.values()
+                self._groups_by_skill.setdefault(skills[0] if skills else None, []).append(g)
+                if skills:
+                    cands = min((self._by_skill.get(s, _EMPTY) for s in skills), key=len)
+                elif lang is not None:
+                    cands = self._by_lang.get(lang, _EMPTY)
+                else:
+                    cands = self._agents.values()
             for a in cands:
                 if g.admits(a):
                     self._join(g, a)
@@ -341,23 +343,14 @@ class Engine:
 
     def _new_sig(self, key: tuple[Any, ...]) -> Sig:
         sig = self._sigs[key] = Sig(key)
-        if sig.grouped:
-            g = sig.group = self._group(sig.group_key())
-            g.sigs.append(sig)
-            for b in g.buckets.values():
-                if sig.covers(b):
-                    sig.cover.append(b)
-                    b.sigs.append(sig)
-            return sig
-        # listed: a named concierge's signature
-        assert sig.concierge is not None
-        self._listed.append(sig)
-        sig.pools = [None] * len(STRATEGIES)
-        self._concierge_sigs.setdefault(sig.concierge, []).append(sig)
-        a = self._agents.get(sig.concierge)
-        if a is not None and sig.eligible(a):
-            sig.agents.append(a)
-            a.sigs_ch[sig.ch].append(sig)
+        if sig.concierge is not None:
+            self._concierge_sigs.setdefault(sig.concierge, []).append(sig)
+        g = sig.group = self._group(sig.group_key())
+        g.sigs.append(sig)
+        for b in g.buckets.values():
+            if sig.covers(b):
+                sig.cover.append(b)
+                b.sigs.append(sig)
         return sig
 
     def _enter_step(self, c: ContactRT, index: int, now: float) -> None:
@@ -389,28 +382,10 @@ class Engine:
         excluded = c.excluded
         agent: AgentRT | None = None
         passed: tuple[str, ...] = ()
-        if sig.group is not None:
-            if excluded is None:
-                agent = self._cover_best(sig, strategy)
-            else:
-                agent, passed = self._cover_skip(sig, strategy, excluded)
+        if excluded is None:
+            agent = self._cover_best(sig, strategy)
         else:
-            pool = sig.pools[strategy]
-            if pool is None:
-                pool = self._make_pool(sig, strategy)
-            pool.used = True
-            heap = pool.heap
-            while heap:
-                e = heap[0]
-                a = e[-1]
-                if e[-2] != a.version:
-                    heappop(heap)
-                    continue
-                if excluded is not None and a.id in excluded:
-                    agent, passed = _pool_skip(heap, excluded)
-                else:
-                    agent = a
-                break
+            agent, passed = self._cover_skip(sig, strategy, excluded)
         if agent is None:
             sig.push(c)
             if c.step_until < INF:
@@ -507,8 +482,6 @@ class Engine:
         dropped pool is rebuilt from the signature's eligible agents on its next
         lookup; pools are derived data, so decisions do not change.
         """
-        for sig in self._listed:
-            _sweep(sig.pools)
         for g in self._groups.values():
             for b in g.buckets.values():
                 if isinstance(b.pools, list):
@@ -516,27 +489,19 @@ class Engine:
         self._lookups = 0
         self._sweep_at = max(self.sweep_every, 2 * len(self._sigs))
 
-    def _make_pool(self, sig: Sig, strategy: int) -> Pool:
-        pool = sig.pools[strategy] = Pool(sig, strategy, sig.agents)
-        self._fill(pool, sig.ch)
-        return pool
-
     def _make_bucket_pool(self, b: Bucket, strategy: int) -> Pool:
         pools = b.pools
         if not isinstance(pools, list):
             pools = b.pools = [None] * len(STRATEGIES)
-        pool = pools[strategy] = Pool(None, strategy, b.members)
-        self._fill(pool, b.group.ch)
-        return pool
-
-    def _fill(self, pool: Pool, ch: int) -> None:
-        """Register a new pool with its members and push those available."""
+        pool = pools[strategy] = Pool(strategy, b.members)
+        ch = b.group.ch
         cost = self._c.cost[ch]
         excl = self._c.exclusive[ch]
         for a in pool.members:
             a.pools[ch].append(pool)
             if a.presence == _READY and a.can_take(ch, cost, excl):
                 pool.push(a)
+        return pool
 
     def _refresh(self, a: AgentRT) -> None:
         """Invalidate ``a``'s pool entries and push its current figures into the pools
@@ -546,7 +511,7 @@ class Engine:
             return
         cost, excl = self._c.cost, self._c.exclusive
         all_pools = a.pools
-        # Entries depend on the signature only for most-proficient pools.
+        # one entry per strategy, shared by all pools of that strategy
         shared: list[tuple[Any, ...] | None] = [None] * len(STRATEGIES)
         for ch in a.chans:
             pools = all_pools[ch]
@@ -557,13 +522,9 @@ class Engine:
                         dropped = True
                         continue
                     st = pool.strategy
-                    cached = shared[st]
-                    if cached is not None:
-                        entry = cached
-                    else:
-                        entry = agent_entry(st, a, pool.sig)
-                        if st != S_MOST_PROFICIENT:
-                            shared[st] = entry
+                    entry = shared[st]
+                    if entry is None:
+                        entry = shared[st] = agent_entry(st, a, None)
                     heap = pool.heap
                     heappush(heap, entry)
                     if len(heap) > 4 * len(pool.members) + 64:
@@ -576,7 +537,7 @@ class Engine:
         if a.presence == _READY:
             cost, excl = self._c.cost, self._c.exclusive
             aid = a.id
-            sigs_ch, buckets = a.sigs_ch, a.buckets
+            buckets = a.buckets
             while True:
                 best = rival = None
                 best_sig = None
@@ -584,23 +545,24 @@ class Engine:
                 for ch in a.chans:
                     if not a.can_take(ch, cost[ch], excl[ch]):
                         continue
-                    for sig in chain(sigs_ch[ch], _all_sigs(map(_SIGS, buckets[ch]))):
-                        heap = sig.heap
-                        if not heap:
-                            continue
-                        e = heap[0]
-                        ex = e[4].excluded
-                        if ex is not None and aid in ex:
-                            passed.append(e[4].id)
-                            deeper = _queue_first_for(sig, aid)
-                            if deeper is None:
+                    for b in buckets[ch]:
+                        for sig in b.sigs:
+                            heap = sig.heap
+                            if not heap:
                                 continue
-                            e = deeper
-                        if best is None or e < best:
-                            rival = best
-                            best, best_sig = e, sig
-                        elif rival is None or e < rival:
-                            rival = e
+                            e = heap[0]
+                            ex = e[4].excluded
+                            if ex is not None and aid in ex:
+                                passed.append(e[4].id)
+                                deeper = _queue_first_for(sig, aid)
+                                if deeper is None:
+                                    continue
+                                e = deeper
+                            if best is None or e < best:
+                                rival = best
+                                best, best_sig = e, sig
+                            elif rival is None or e < rival:
+                                rival = e
                 if best is None or best_sig is None:
                     break
                 c = best[4]
@@ -654,7 +616,7 @@ class Engine:
             moment,
             strategy,
             c.step,
-            sig_proficiency(a, sig),
+            sig_proficiency(a, sig) if sig.skills else 0,
             a.idle_since,
             a.load,
             a.handled,
@@ -682,17 +644,21 @@ class Engine:
         else:
             c.state = OFFERED
             self._timer(expires, T_EXPIRE, w)
+        # tuple.__new__ skips the named tuple's Python-level constructor (~90 ns)
         out.append(
-            Offer(
-                wid,
-                c.id,
-                a.id,
-                CHANNELS[ch],
-                c.tier.name,
-                now,
-                None if auto else expires,
-                step,
-                auto,
+            _new_offer(
+                Offer,
+                (
+                    wid,
+                    c.id,
+                    a.id,
+                    CHANNELS[ch],
+                    c.tier.name,
+                    now,
+                    None if auto else expires,
+                    step,
+                    auto,
+                ),
             )
         )
 
@@ -802,16 +768,13 @@ def _contact_order(c: ContactRT) -> tuple[float, float, int]:
 
 
 _EMPTY: frozenset[AgentRT] = frozenset()
+_new_offer = tuple.__new__
 
 
 def _bucket_key(g: Group, a: AgentRT) -> tuple[int, ...]:
     """The key of agent ``a``'s bucket in group ``g``: proficiencies, seniority."""
     mine = a.skills
     return (*(mine[s] for s in g.skills), a.seniority)
-
-
-_SIGS = attrgetter("sigs")
-_all_sigs = chain.from_iterable
 
 
 def _rank(x: tuple[Any, ...]) -> Any:
@@ -828,27 +791,6 @@ def _sweep(pools: list[Pool | None]) -> None:
         else:
             pool.dead = True
             pools[i] = None
-
-
-def _pool_skip(
-    heap: list[tuple[Any, ...]], excluded: set[str]
-) -> tuple[AgentRT | None, tuple[str, ...]]:
-    """First live agent in a pool heap not in ``excluded``; the skipped ids too."""
-    held = []
-    found = None
-    while heap:
-        e = heappop(heap)
-        a = e[-1]
-        if e[-2] != a.version:
-            continue
-        held.append(e)
-        if a.id not in excluded:
-            found = a
-            break
-    for e in held:
-        heappush(heap, e)
-    skipped = tuple(e[-1].id for e in held if e[-1] is not found)
-    return found, skipped
 
 
 def _queue_first_for(sig: Sig, agent_id: str) -> tuple[Any, ...] | None:

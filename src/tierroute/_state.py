@@ -8,14 +8,13 @@ The structures:
 - :class:`Sig` — one requirement signature: its waiting queue (a binary heap with
   lazy deletion whose head is always live) and how to find its eligible agents.
 - :class:`Group` and :class:`Bucket` — the agents who can take a channel, have a
-  set of skills (perhaps none) and speak a language (or any), split by their
-  proficiencies in those skills and their seniority. A signature without a named
-  concierge is *grouped*: its eligible agents are exactly those of the buckets of
-  its group at or above its minimum proficiencies and seniority (its *cover*), so
-  it needs no agent list and no pools of its own.
-- :class:`Pool` — available agents ordered by one strategy's key (a heap with lazy
-  deletion by agent version), kept per bucket, or per signature for the *listed*
-  signatures (a named concierge) that keep their own list of eligible agents.
+  set of skills (perhaps none) and speak a language (or any) — or the one named
+  concierge — split by their proficiencies in those skills and their seniority.
+  A signature's eligible agents are exactly those of the buckets of its group at
+  or above its minimum proficiencies and seniority (its *cover*), so signatures
+  keep no agent lists and no pools of their own.
+- :class:`Pool` — the available agents of a bucket ordered by one strategy's key
+  (a heap with lazy deletion by agent version).
 - :class:`AgentRT`, :class:`ContactRT`, :class:`Work` — agents, contacts, and
   offers/assignments.
 """
@@ -200,7 +199,6 @@ class AgentRT:
         "presence",
         "seniority",
         "seq",
-        "sigs_ch",
         "skills",
         "tasks",
         "version",
@@ -236,9 +234,8 @@ class AgentRT:
         self.handled = 0
         self.no_answers = 0
         self.version = 0
-        # by channel: the listed signatures it is eligible for, the buckets it is in
-        # (whose signatures it is eligible for), the pools it feeds
-        self.sigs_ch: list[list[Sig]] = [[] for _ in CHANNELS]
+        # by channel: the buckets it is in (it is eligible for their signatures), the
+        # pools it feeds
         self.buckets: list[list[Bucket]] = [[] for _ in CHANNELS]
         self.pools: list[list[Pool]] = [[] for _ in CHANNELS]
 
@@ -365,19 +362,17 @@ class Work:
 
 
 class Pool:
-    """Available agents among ``members``, ordered by one strategy's key.
+    """Available agents among a bucket's ``members``, ordered by one strategy's key
+    (never most proficient: a bucket's members are equally proficient).
 
     Entries are ``(*strategy_key, agent.seq, agent.version, agent)``; an entry is live
     while the agent's version is unchanged (every change of an agent's availability
-    or figures bumps its version and pushes fresh entries). ``sig`` is the listed
-    signature the pool serves (its proficiency orders most-proficient pools), or
-    ``None`` for a bucket's pool, whose members all have the same proficiency.
+    or figures bumps its version and pushes fresh entries).
     """
 
-    __slots__ = ("dead", "heap", "members", "sig", "strategy", "used")
+    __slots__ = ("dead", "heap", "members", "strategy", "used")
 
-    def __init__(self, sig: Sig | None, strategy: int, members: list[AgentRT]) -> None:
-        self.sig = sig
+    def __init__(self, strategy: int, members: list[AgentRT]) -> None:
         self.strategy = strategy
         self.members = members  # the eligible agents, shared with their owner
         self.heap: list[tuple[Any, ...]] = []
@@ -385,7 +380,7 @@ class Pool:
         self.dead = False  # dropped; agents forget it on their next refresh
 
     def push(self, a: AgentRT) -> None:
-        heappush(self.heap, agent_entry(self.strategy, a, self.sig))
+        heappush(self.heap, agent_entry(self.strategy, a, None))
 
     def compact(self) -> None:
         """Drop stale entries once they outnumber the eligible agents."""
@@ -397,26 +392,36 @@ class Pool:
 
 class Group:
     """The agents who can take channel ``ch``, have every skill of ``skills`` (sorted
-    names; empty: any agent) and speak ``lang`` (``None``: any), in buckets by their
-    proficiencies in ``skills`` and their seniority; and the grouped signatures
-    asking for those skills and that language on ``ch``."""
+    names; empty: any agent) and speak ``lang`` (``None``: any) — or, with
+    ``concierge`` set, just that agent — in buckets by their proficiencies in
+    ``skills`` and their seniority; and the signatures asking for that on ``ch``."""
 
-    __slots__ = ("buckets", "ch", "lang", "sigs", "skills")
+    __slots__ = ("buckets", "ch", "concierge", "lang", "sigs", "skills")
 
-    def __init__(self, ch: int, skills: tuple[str, ...], lang: str | None) -> None:
+    def __init__(
+        self, ch: int, skills: tuple[str, ...], lang: str | None, concierge: str | None
+    ) -> None:
         self.ch = ch
         self.skills = skills
         self.lang = lang
+        self.concierge = concierge
         self.buckets: dict[tuple[int, ...], Bucket] = {}
         self.sigs: list[Sig] = []
 
+    @property
+    def key(self) -> tuple[int, tuple[str, ...], str | None, str | None]:
+        """The group's key: channel, skills, language, named concierge."""
+        return (self.ch, self.skills, self.lang, self.concierge)
+
     def admits(self, a: AgentRT) -> bool:
         """Whether agent ``a`` belongs in this group."""
+        if a.maxc[self.ch] <= 0:
+            return False
+        if self.concierge is not None:
+            return a.id == self.concierge
         mine = a.skills
-        return (
-            a.maxc[self.ch] > 0
-            and all(s in mine for s in self.skills)
-            and (self.lang is None or self.lang in a.languages)
+        return all(s in mine for s in self.skills) and (
+            self.lang is None or self.lang in a.languages
         )
 
 
@@ -472,11 +477,10 @@ def agent_entry(strategy: int, a: AgentRT, sig: Sig | None) -> tuple[Any, ...]:
 
 
 class Sig:
-    """A requirement signature with its queue and its eligible agents: the cover of
-    its group if it is grouped, else its own list and pools."""
+    """A requirement signature with its queue, and its eligible agents: the buckets
+    of its group that it covers."""
 
     __slots__ = (
-        "agents",
         "ch",
         "concierge",
         "cover",
@@ -487,7 +491,6 @@ class Sig:
         "live",
         "min_profs",
         "min_sen",
-        "pools",
         "skills",
     )
 
@@ -502,19 +505,11 @@ class Sig:
         self.live = 0
         self.min_profs = tuple(p for _, p in self.skills)
         self.group: Group | None = None
-        self.cover: list[Bucket] = []  # grouped: the buckets of eligible agents
-        # listed: eligible agents (a list is ~4x leaner than a set), pools by strategy
-        self.agents: list[AgentRT] = []
-        self.pools: list[Pool | None] = []
+        self.cover: list[Bucket] = []  # the buckets of eligible agents
 
-    @property
-    def grouped(self) -> bool:
-        """Whether the signature's eligible agents are its group's buckets."""
-        return self.concierge is None
-
-    def group_key(self) -> tuple[int, tuple[str, ...], str | None]:
-        """The key of the group of a grouped signature."""
-        return (self.ch, tuple(s for s, _ in self.skills), self.lang)
+    def group_key(self) -> tuple[int, tuple[str, ...], str | None, str | None]:
+        """The key of the signature's group."""
+        return (self.ch, tuple(s for s, _ in self.skills), self.lang, self.concierge)
 
     def covers(self, b: Bucket) -> bool:
         """Whether the agents of bucket ``b`` (of this signature's group) are eligible."""

@@ -254,10 +254,10 @@ class Router(Engine):
             UnknownAgent: No such agent.
             RoutingStateError: The agent is not logged out.
 
-        Runtime complexity: O(the eligible agents of each signature the agent is
-        eligible for) — signatures keep their eligible agents in lists, which are
-        several times leaner than sets and are searched only here and in
-        :meth:`update_agent`.
+        Runtime complexity: O(the groups of agents that share one of its skills or
+        take contacts with no skill asked, plus the agents of each bucket it is in)
+        — buckets keep their members in lists, which are several times leaner
+        than sets and are searched only here and in :meth:`update_agent`.
         """
         t = self._begin(now)
         a = self._agent(agent_id)
@@ -429,6 +429,7 @@ class Router(Engine):
         if isinstance(sev, bool) or not isinstance(sev, int) or not 1 <= sev <= 4:
             raise InvalidArgument(f"{what} severity must be 1..4 (P1..P4), got {sev!r}")
         skills = tuple(sorted(self._check_skills(spec.skills, f"{what} skills").items()))
+        skills = self._skill_sets.setdefault(skills, skills)  # one copy per requirement
         lang = spec.language
         if lang is not None and (not isinstance(lang, str) or not lang):
             raise InvalidArgument(
