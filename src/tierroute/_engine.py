@@ -256,7 +256,7 @@ class Engine:
         key = _bucket_key(g, a)
         b = g.buckets.get(key)
         if b is None:
-            b = g.buckets[key] = Bucket(g, key)
+            b = g.buckets[key] = Bucket(key)
             for sig in g.sigs:
                 if sig.covers(b):
                     sig.cover.append(b)
@@ -408,7 +408,7 @@ class Engine:
             if pool is None:
                 if not b.ready:
                     continue
-                pool = self._make_bucket_pool(b, st)
+                pool = self._make_bucket_pool(b, st, sig.ch)
             pool.used = True
             out.append((b.prof, pool.heap))
         return out
@@ -425,7 +425,7 @@ class Engine:
             if pool is None:
                 if not b.ready:
                     continue  # nobody to pool (yet): made once a member is ready
-                pool = self._make_bucket_pool(b, st)
+                pool = self._make_bucket_pool(b, st, sig.ch)
             pool.used = True
             heap = pool.heap
             prof = b.prof
@@ -489,12 +489,11 @@ class Engine:
         self._lookups = 0
         self._sweep_at = max(self.sweep_every, 2 * len(self._sigs))
 
-    def _make_bucket_pool(self, b: Bucket, strategy: int) -> Pool:
+    def _make_bucket_pool(self, b: Bucket, strategy: int, ch: int) -> Pool:
         pools = b.pools
         if not isinstance(pools, list):
             pools = b.pools = [None] * len(STRATEGIES)
         pool = pools[strategy] = Pool(strategy, b.members)
-        ch = b.group.ch
         cost = self._c.cost[ch]
         excl = self._c.exclusive[ch]
         for a in pool.members:
@@ -764,7 +763,7 @@ def _work_order(w: Work) -> int:
 
 
 def _contact_order(c: ContactRT) -> tuple[float, float, int]:
-    return (c.key, c.negval, c.seq)
+    return (c.key, -c.value, c.seq)
 
 
 _EMPTY: frozenset[AgentRT] = frozenset()

@@ -262,7 +262,6 @@ class ContactRT:
         "key",
         "lang",
         "min_sen",
-        "negval",
         "qver",
         "seq",
         "sev",
@@ -300,7 +299,6 @@ class ContactRT:
         self.ch = ch
         self.tier = tier
         self.value = value
-        self.negval = -value
         self.sev = sev
         self.skills = skills
         self.lang = lang
@@ -436,13 +434,11 @@ class Bucket:
     ``ready`` counts the members who are ready: a bucket gets pools only once one is.
     """
 
-    __slots__ = ("group", "key", "members", "pools", "prof", "ready", "sen", "sigs")
+    __slots__ = ("key", "members", "pools", "prof", "ready", "sigs")
 
-    def __init__(self, group: Group, key: tuple[int, ...]) -> None:
-        self.group = group
+    def __init__(self, key: tuple[int, ...]) -> None:
         self.key = key
         self.prof = min(key[:-1]) if len(key) > 1 else 0
-        self.sen = key[-1]
         self.ready = 0
         self.members: list[AgentRT] = []
         # made on the first pool (most buckets of a big center never get one)
@@ -513,7 +509,7 @@ class Sig:
 
     def covers(self, b: Bucket) -> bool:
         """Whether the agents of bucket ``b`` (of this signature's group) are eligible."""
-        return b.sen >= self.min_sen and all(
+        return b.key[-1] >= self.min_sen and all(
             p >= q for p, q in zip(b.key, self.min_profs, strict=False)
         )
 
@@ -536,7 +532,7 @@ class Sig:
         c.qver += 1
         c.sig = self
         self.live += 1
-        heappush(self.heap, (c.key, c.negval, c.seq, c.qver, c))
+        heappush(self.heap, (c.key, -c.value, c.seq, c.qver, c))
 
     def remove(self, c: ContactRT) -> None:
         """Take ``c`` out of the queue (lazily unless it is the head)."""

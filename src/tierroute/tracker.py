@@ -216,7 +216,7 @@ class PromiseTracker:
             return  # no recent answers to go by, or even the whole queue is quick enough
         # Place in line: contacts of this queue with a smaller key. One pass over this
         # one queue, only for callback-eligible contacts not yet offered a callback.
-        me = (c.key, c.negval, c.seq)
+        me = (c.key, -c.value, c.seq)
         ahead = sum(1 for e in sig.heap if e[3] == e[4].qver and e[:3] < me)
         if not ahead:
             # With nobody ahead the queue's answer rate is its arrival rate, not its
