@@ -6,10 +6,11 @@ Usage::
 
 ``--quick`` (about 10 s on the machine of the README) measures the 1k and 10k
 sizes only, memory at 10k and fewer calls and replications; the full run (about
-1.5 minutes there) adds the 100k size. ``--json`` writes the rows, the details and the machine (platform, CPU
-model, cores, Python, git commit). ``--profile`` adds cProfile's top functions of
-the router for each router measurement (the timings then include profiler
-overhead, so the table is printed from the unprofiled runs first).
+1.5 minutes there) adds the 100k size. ``--json`` writes the rows, the details
+and the machine (platform, CPU model, cores, Python, git commit). ``--profile``
+adds cProfile's top functions of the router for each router measurement (the
+timings then include profiler overhead, so the table is printed from the
+unprofiled runs first).
 """
 
 from __future__ import annotations
