@@ -8,6 +8,8 @@ across buckets. ``Router._check`` verifies the structures themselves.
 
 from __future__ import annotations
 
+import pytest
+
 from tierroute import AgentSpec, ContactSpec, Policy, Router, Strategy, TierPolicy
 
 
@@ -50,9 +52,18 @@ def test_pools_an_agent_feeds_do_not_grow_with_signatures() -> None:
     r._check()
 
 
-def test_most_proficient_compares_buckets_by_proficiency_first() -> None:
-    r = Router(_policy(Strategy.MOST_PROFICIENT), start=0.0)
-    # the longest idle agent is the least proficient: it must not win
+@pytest.mark.parametrize(
+    ("strategy", "winner", "proficiency"),
+    [
+        # the least proficient agent is the longest idle: it must not win on proficiency
+        (Strategy.MOST_PROFICIENT, "high", 5),
+        (Strategy.LONGEST_IDLE, "low", 2),
+    ],
+)
+def test_strategies_rank_agents_across_buckets(
+    strategy: Strategy, winner: str, proficiency: int
+) -> None:
+    r = Router(_policy(strategy), start=0.0)
     for t, (aid, prof) in enumerate((("low", 2), ("high", 5), ("mid", 4))):
         r.add_agent(
             AgentSpec(aid, skills={"billing": prof}, languages=("en",)),
@@ -61,23 +72,10 @@ def test_most_proficient_compares_buckets_by_proficiency_first() -> None:
         )
     spec = ContactSpec("c", "voice", "standard", value=0.5, skills={"billing": 2}, language="en")
     [offer] = r.submit(spec, now=10.0)
-    assert offer.agent_id == "high"
-    why = r.explain(offer.offer_id)
-    assert why.agent_figures["proficiency"] == 5
-    r._check()
-
-
-def test_longest_idle_ignores_proficiency_across_buckets() -> None:
-    r = Router(_policy(Strategy.LONGEST_IDLE), start=0.0)
-    for t, (aid, prof) in enumerate((("low", 2), ("high", 5), ("mid", 4))):
-        r.add_agent(
-            AgentSpec(aid, skills={"billing": prof}, languages=("en",)),
-            presence="ready",
-            now=float(t),
-        )
-    spec = ContactSpec("c", "voice", "standard", value=0.5, skills={"billing": 2}, language="en")
-    [offer] = r.submit(spec, now=10.0)
-    assert offer.agent_id == "low"
+    [group] = r._groups.values()
+    assert len(group.buckets) == 3  # one per proficiency
+    assert offer.agent_id == winner
+    assert r.explain(offer.offer_id).agent_figures["proficiency"] == proficiency
     r._check()
 
 

@@ -44,7 +44,7 @@ def check(r: Router) -> None:
             f"{name}: {sorted(x.id for x in agents)} != available {sorted(x.id for x in want)}"
         )
         for e in live_pool:
-            assert e == agent_entry(strategy, e[-1], None), f"{name}: {e[-1].id} is stale"
+            assert e == agent_entry(strategy, e[-1]), f"{name}: {e[-1].id} is stale"
 
     now = r._now
     live_timers: dict[tuple[int, int], float] = {}

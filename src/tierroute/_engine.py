@@ -404,11 +404,9 @@ class Engine:
         st = S_LONGEST_IDLE if strategy == S_MOST_PROFICIENT else strategy
         out = []
         for b in sig.cover:
-            pool = b.pools[st]
+            pool = b.pools[st] or self._make_bucket_pool(b, st, sig.ch)
             if pool is None:
-                if not b.ready:
-                    continue
-                pool = self._make_bucket_pool(b, st, sig.ch)
+                continue
             pool.used = True
             out.append((b.prof, pool.heap))
         return out
@@ -421,11 +419,9 @@ class Engine:
         best: Any = None
         best_prof = -1
         for b in sig.cover:
-            pool = b.pools[st]
+            pool = b.pools[st] or self._make_bucket_pool(b, st, sig.ch)
             if pool is None:
-                if not b.ready:
-                    continue  # nobody to pool (yet): made once a member is ready
-                pool = self._make_bucket_pool(b, st, sig.ch)
+                continue
             pool.used = True
             heap = pool.heap
             prof = b.prof
@@ -477,19 +473,27 @@ class Engine:
     def _sweep_pools(self) -> None:
         """Drop the pools not looked up since the last sweep.
 
-        Every available agent is pushed into every pool of its signatures on each
-        change, so pools of signatures nobody asks for any more are pure cost. A
-        dropped pool is rebuilt from the signature's eligible agents on its next
-        lookup; pools are derived data, so decisions do not change.
+        Every available agent is pushed into every pool of its buckets on each
+        change, so pools of buckets nobody looks up any more are pure cost. A
+        dropped pool is rebuilt from the bucket's members on its next lookup; pools
+        are derived data, so decisions do not change. Sweeps come at least twice
+        as many lookups apart as there are buckets, so their cost per lookup stays
+        below one bucket visit.
         """
+        buckets = 0
         for g in self._groups.values():
+            buckets += len(g.buckets)
             for b in g.buckets.values():
                 if isinstance(b.pools, list):
                     _sweep(b.pools)
         self._lookups = 0
-        self._sweep_at = max(self.sweep_every, 2 * len(self._sigs))
+        self._sweep_at = max(self.sweep_every, 2 * buckets)
 
-    def _make_bucket_pool(self, b: Bucket, strategy: int, ch: int) -> Pool:
+    def _make_bucket_pool(self, b: Bucket, strategy: int, ch: int) -> Pool | None:
+        """A new pool of bucket ``b`` for ``strategy``, or ``None`` while no member
+        is ready (it is made once one is)."""
+        if not b.ready:
+            return None
         pools = b.pools
         if not isinstance(pools, list):
             pools = b.pools = [None] * len(STRATEGIES)
@@ -523,7 +527,7 @@ class Engine:
                     st = pool.strategy
                     entry = shared[st]
                     if entry is None:
-                        entry = shared[st] = agent_entry(st, a, None)
+                        entry = shared[st] = agent_entry(st, a)
                     heap = pool.heap
                     heappush(heap, entry)
                     if len(heap) > 4 * len(pool.members) + 64:

@@ -378,7 +378,7 @@ class Pool:
         self.dead = False  # dropped; agents forget it on their next refresh
 
     def push(self, a: AgentRT) -> None:
-        heappush(self.heap, agent_entry(self.strategy, a, None))
+        heappush(self.heap, agent_entry(self.strategy, a))
 
     def compact(self) -> None:
         """Drop stale entries once they outnumber the eligible agents."""
@@ -456,15 +456,12 @@ def sig_proficiency(a: AgentRT, sig: Sig) -> int:
     return min(a.skills.get(s, 0) for s, _ in skills)
 
 
-def agent_entry(strategy: int, a: AgentRT, sig: Sig | None) -> tuple[Any, ...]:
-    """The pool entry of agent ``a`` under ``strategy``; smaller is preferred.
-
-    ``sig`` is needed for most-proficient entries only."""
-    if strategy == S_LONGEST_IDLE:
+def agent_entry(strategy: int, a: AgentRT) -> tuple[Any, ...]:
+    """The entry of agent ``a`` in a bucket's pool under ``strategy``; smaller is
+    preferred. Members of a bucket are equally proficient, so most proficient orders
+    them as longest idle does (buckets are ranked by proficiency at lookup)."""
+    if strategy in (S_LONGEST_IDLE, S_MOST_PROFICIENT):
         return (a.idle_since, a.seq, a.version, a)
-    if strategy == S_MOST_PROFICIENT:
-        assert sig is not None
-        return (-sig_proficiency(a, sig), a.idle_since, a.seq, a.version, a)
     if strategy == S_LEAST_OCCUPIED:
         return (a.load / a.capacity, a.idle_since, a.seq, a.version, a)
     if strategy == S_ROUND_ROBIN:
