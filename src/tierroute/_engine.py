@@ -477,17 +477,15 @@ class Engine:
         change, so pools of buckets nobody looks up any more are pure cost. A
         dropped pool is rebuilt from the bucket's members on its next lookup; pools
         are derived data, so decisions do not change. Sweeps come at least twice
-        as many lookups apart as there are buckets, so their cost per lookup stays
-        below one bucket visit.
+        as many lookups apart as there are signatures (a pool unused for that long
+        is unlikely to be wanted soon).
         """
-        buckets = 0
         for g in self._groups.values():
-            buckets += len(g.buckets)
             for b in g.buckets.values():
                 if isinstance(b.pools, list):
                     _sweep(b.pools)
         self._lookups = 0
-        self._sweep_at = max(self.sweep_every, 2 * buckets)
+        self._sweep_at = max(self.sweep_every, 2 * len(self._sigs))
 
     def _make_bucket_pool(self, b: Bucket, strategy: int, ch: int) -> Pool | None:
         """A new pool of bucket ``b`` for ``strategy``, or ``None`` while no member
