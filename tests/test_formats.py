@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tierroute import JournaledRouter, Router, recover
 from tests.fixtures.make_fixtures import continuation, state
+from tierroute import JournaledRouter, Router, recover
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VERSIONS = sorted(p for p in FIXTURES.glob("v*") if p.is_dir())
