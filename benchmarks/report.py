@@ -231,7 +231,7 @@ def bench_planning(rep: Report, repeat: int) -> None:
     rep.add("ValueModel.score_batch", "1M", median * 1e3, "ms", "<= 100 ms", median * 1e3 <= 100)
     rep.details["score_batch_s"] = times
     try:
-        from tierroute.staffing import erlang_c, required_agents
+        from tierroute.planning.staffing import erlang_c, required_agents
     except ImportError as exc:
         rep.skipped.append(f"staffing: {exc}")
         return
@@ -260,7 +260,7 @@ def bench_planning(rep: Report, repeat: int) -> None:
 
 def bench_journal(rep: Report, events: int) -> None:
     """Journal overhead per routing call for each durability policy (on this disk)."""
-    from tierroute.journal import measure_journal_overhead
+    from tierroute.hosting.journal import measure_journal_overhead
 
     rep.log("journal: overhead per routing call by sync policy")
     us = measure_journal_overhead(events)

@@ -2,7 +2,7 @@
 
 - :func:`run_simpy` -- idiomatic SimPy: a ``PriorityResource`` for the agents,
   ``env.timeout`` for service, ``yield req | env.timeout(patience)`` for abandonment.
-- :func:`run_tierroute` -- tierroute's simulator (``tierroute.simulation``) driving
+- :func:`run_tierroute` -- tierroute's simulator (``tierroute.planning.simulation``) driving
   the real :class:`~tierroute.Router`: two tiers whose priority keys make class 1
   strictly first (target 1 s against 10^9 s), no relaxation, no wrap-up.
 - :func:`run_heapq` -- a bare ``heapq`` event loop with no routing logic at all, the
@@ -210,11 +210,11 @@ def scenario_mapping(p: CenterParams, seed: int) -> dict[str, Any]:
 
 
 def tierroute_simulator() -> tuple[Any, Any] | str:
-    """``(Scenario, simulate)`` from ``tierroute.simulation``, or why it is unusable."""
+    """``(Scenario, simulate)`` from ``tierroute.planning.simulation``, or why it is unusable."""
     try:
-        from tierroute.simulation import Scenario, simulate
+        from tierroute.planning.simulation import Scenario, simulate
     except ImportError as exc:
-        return f"tierroute.simulation is not usable yet ({exc}); tierroute side pending"
+        return f"tierroute.planning.simulation is not usable yet ({exc}); tierroute side pending"
     return Scenario, simulate
 
 
@@ -222,7 +222,7 @@ def run_tierroute(p: CenterParams, seed: int) -> Outcome:
     """One replication with tierroute's simulator (sequential, in this process).
 
     Raises:
-        RuntimeError: ``tierroute.simulation`` does not offer ``Scenario`` and
+        RuntimeError: ``tierroute.planning.simulation`` does not offer ``Scenario`` and
             ``simulate`` yet.
     """
     found = tierroute_simulator()

@@ -22,7 +22,8 @@ def test_score_batch_1m(benchmark, customers):
 
 def _staffing():
     return pytest.importorskip(
-        "tierroute.staffing", reason="tierroute.staffing is not there yet; staffing pending"
+        "tierroute.planning.staffing",
+        reason="tierroute.planning.staffing is not there yet; staffing pending",
     )
 
 

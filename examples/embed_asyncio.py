@@ -2,7 +2,7 @@
 
 A simulated telephony platform feeds events — agents logging in, calls and chats
 arriving, agents answering (or not), finishing, customers hanging up — through a
-:class:`~tierroute.driver.RouterDriver` at 100x real time. The router is
+:class:`~tierroute.hosting.driver.RouterDriver` at 100x real time. The router is
 journaled (``sync="always"``). Halfway through, the routing service stops without
 a checkpoint and restarts from its journal; the platform's calls wait for it and
 carry on. No contact is lost: the counts are printed and asserted.
@@ -28,9 +28,9 @@ from tierroute import (
     UnknownContact,
     prestige,
 )
-from tierroute.driver import RouterDriver
-from tierroute.journal import JournaledRouter, recover
-from tierroute.router import Router
+from tierroute.hosting.driver import RouterDriver
+from tierroute.hosting.journal import JournaledRouter, recover
+from tierroute.routing.router import Router
 
 RATE = 100.0  # router seconds per real second
 CONTACTS_PER_HALF = 30

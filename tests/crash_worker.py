@@ -29,8 +29,8 @@ import sys
 from typing import Any, NamedTuple
 
 from tierroute import AgentSpec, ContactSpec, Offer, Router, TierRouteError, prestige
-from tierroute._state import ACTIVE, IN_SERVICE, RESERVED
-from tierroute.journal import JournaledRouter
+from tierroute.hosting.journal import JournaledRouter
+from tierroute.routing._state import ACTIVE, IN_SERVICE, RESERVED
 
 AGENTS = 10
 SKILLS = ("billing", "technical", "logistics")

@@ -38,7 +38,7 @@ from tierroute.errors import (
     UnknownOffer,
 )
 from tierroute.models import AgentSpec, Channel, ContactSpec, Offer, Presence, Severity
-from tierroute.policy import Policy, Strategy, TierPolicy
+from tierroute.policy.model import Policy, Strategy, TierPolicy
 
 INF = math.inf
 READY, NOT_READY, LOGGED_OUT = Presence.READY, Presence.NOT_READY, Presence.LOGGED_OUT

@@ -90,8 +90,8 @@ def test_core_names_are_exported() -> None:
 
 def test_exports_are_the_defining_objects() -> None:
     from tierroute.errors import UnknownOffer
-    from tierroute.policy import Policy
-    from tierroute.router import Router
+    from tierroute.policy.model import Policy
+    from tierroute.routing.router import Router
 
     assert tierroute.Router is Router
     assert tierroute.Policy is Policy

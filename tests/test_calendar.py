@@ -1,4 +1,4 @@
-"""Tests of tierroute.calendar: business hours, due times, DST, holidays, 24/7."""
+"""Tests of tierroute.promises.calendar: business hours, due times, DST, holidays, 24/7."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import tierroute.calendar as calmod
-from tierroute.calendar import (
+import tierroute.promises.calendar as calmod
+from tierroute.errors import InvalidArgument, PolicyError
+from tierroute.promises.calendar import (
     UNIX_EPOCH,
     WEEKDAYS,
     BusinessCalendar,
@@ -20,7 +21,6 @@ from tierroute.calendar import (
     from_local,
     to_local,
 )
-from tierroute.errors import InvalidArgument, PolicyError
 
 PARIS = "Europe/Paris"
 NY = "America/New_York"

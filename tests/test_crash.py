@@ -40,8 +40,8 @@ import pytest
 import tierroute
 from tests import crash_worker as cw
 from tierroute import Router
-from tierroute._state import RESERVED
-from tierroute.journal import TornRecordWarning, journal_records, recover
+from tierroute.hosting.journal import TornRecordWarning, journal_records, recover
+from tierroute.routing._state import RESERVED
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 

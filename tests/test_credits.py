@@ -1,4 +1,4 @@
-"""Tests of tierroute.credits: credit rules, billing periods and compute_credits."""
+"""Tests of tierroute.promises.credits: credit rules, billing periods and compute_credits."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tierroute.calendar import BusinessCalendar, from_local
-from tierroute.credits import (
+from tierroute.errors import InvalidArgument, PolicyError
+from tierroute.promises.calendar import BusinessCalendar, from_local
+from tierroute.promises.credits import (
     BillingPeriod,
     Breach,
     Credit,
@@ -21,7 +22,6 @@ from tierroute.credits import (
     compute_credits,
     period_key,
 )
-from tierroute.errors import InvalidArgument, PolicyError
 
 NY = "America/New_York"
 FEES = {"acme": 1000.0, "globex": 400.0}
@@ -199,7 +199,7 @@ def test_rule_round_trips_through_json() -> None:
 
 @dataclass(frozen=True)
 class EventLike:
-    """Shaped like tierroute.promises.PromiseEvent: the kind is named ``promise``."""
+    """Shaped like tierroute.promises.model.PromiseEvent: the kind is named ``promise``."""
 
     outcome: str
     promise: str

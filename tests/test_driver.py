@@ -1,4 +1,4 @@
-"""Tests of tierroute.driver with real asyncio (no mocks).
+"""Tests of tierroute.hosting.driver with real asyncio (no mocks).
 
 Router time runs at ``RATE`` router seconds per loop second, so offer timeouts
 (2 s of router time) and relaxation steps fire within the tests' fraction of a
@@ -32,8 +32,8 @@ from tierroute import (
     UnknownContact,
     prestige,
 )
-from tierroute.driver import Applied, RouterDriver
-from tierroute.journal import JournaledRouter, JournalError, load_snapshot, recover
+from tierroute.hosting.driver import Applied, RouterDriver
+from tierroute.hosting.journal import JournaledRouter, JournalError, load_snapshot, recover
 
 RATE = 20.0  # router seconds per loop second
 SKILLS = ("billing", "technical")

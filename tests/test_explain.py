@@ -1,4 +1,4 @@
-"""Tests of Router.explain and tierroute.explain: the data and the text of a decision."""
+"""Tests of Router.explain and tierroute.routing.explain: the data and the text of a decision."""
 
 from __future__ import annotations
 

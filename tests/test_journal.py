@@ -1,4 +1,4 @@
-"""Tests of tierroute.journal: recording, recovery, torn tails, damage, versions,
+"""Tests of tierroute.hosting.journal: recording, recovery, torn tails, damage, versions,
 compaction, durability policies.
 
 Workloads are seeded (``tests/crash_worker.step``) and times explicit, so every
@@ -32,7 +32,7 @@ from tierroute import (
     UnknownOffer,
     prestige,
 )
-from tierroute.journal import (
+from tierroute.hosting.journal import (
     FORMAT_VERSION,
     JournalCorrupt,
     JournaledRouter,

@@ -1,4 +1,4 @@
-"""Tests of tierroute.policy and tierroute.presets: defaults, validators, file loading,
+"""Tests of tierroute.policy.model and tierroute.policy.presets: defaults, validators, file loading,
 JSON Schema, key offsets and the prestige figures."""
 
 from __future__ import annotations

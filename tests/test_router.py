@@ -1,4 +1,4 @@
-"""Unit tests of tierroute.router: concrete scenarios with hand-computed expectations.
+"""Unit tests of tierroute.routing.router: concrete scenarios with hand-computed expectations.
 
 Times are passed explicitly with ``now=`` (or read from a :class:`ManualClock`), so
 every offer time, expiry, relaxation and wrap-up end below is exact.

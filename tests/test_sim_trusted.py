@@ -1,6 +1,6 @@
 """The simulator's trusted router entry points against the checked public API.
 
-:class:`~tierroute.simulation.RouterPort` hands the simulator the router's
+:class:`~tierroute.planning.simulation.RouterPort` hands the simulator the router's
 ``_submit_trusted``, ``_complete_trusted``, ``_abandon_trusted`` and
 ``_advance_trusted``: they skip validation and must otherwise be the public
 ``submit``, ``complete``, ``abandon`` and ``advance``. Here
@@ -35,12 +35,12 @@ from tierroute import (
     TierRouteError,
     prestige,
 )
-from tierroute._state import ACTIVE, CHANNEL_INDEX, CHANNELS, IN_SERVICE, OFFERED, RESERVED
 from tierroute.models import Decisions
-from tierroute.simulation import ReplicationData, RouterPort, Scenario
-from tierroute.simulation.engine import _Run
-from tierroute.simulation.plan import build_plan
-from tierroute.tracker import PromiseTracker
+from tierroute.planning.simulation import ReplicationData, RouterPort, Scenario
+from tierroute.planning.simulation.engine import _Run
+from tierroute.planning.simulation.plan import build_plan
+from tierroute.promises.tracker import PromiseTracker
+from tierroute.routing._state import ACTIVE, CHANNEL_INDEX, CHANNELS, IN_SERVICE, OFFERED, RESERVED
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SKILLS = ("billing", "tech", "sales")

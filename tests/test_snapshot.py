@@ -357,7 +357,7 @@ def test_restore_rejects_wrong_format_or_version(change: dict[str, Any], needle:
         Router.restore(snap)
 
 
-@pytest.mark.parametrize("data", [None, [], "tierroute.router", 42])
+@pytest.mark.parametrize("data", [None, [], "tierroute.routing.router", 42])
 def test_restore_rejects_non_mappings(data: Any) -> None:
     with pytest.raises(InvalidArgument, match="not a tierroute router snapshot"):
         Router.restore(data)

@@ -1,4 +1,4 @@
-"""Tests of tierroute.staffing: published values, closed forms, independent references
+"""Tests of tierroute.planning.staffing: published values, closed forms, independent references
 (exact recursion, brute-force chain, Monte Carlo), properties and input validation."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tierroute import staffing
 from tierroute.errors import InvalidArgument
-from tierroute.staffing import (
+from tierroute.planning import staffing
+from tierroute.planning.staffing import (
     ErlangAResult,
     StaffingResult,
     asa,

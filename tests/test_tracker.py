@@ -1,4 +1,4 @@
-"""Unit tests of :class:`tierroute.tracker.PromiseTracker` on a manual clock.
+"""Unit tests of :class:`tierroute.promises.tracker.PromiseTracker` on a manual clock.
 
 Every time is passed with ``now=``; router time is a Unix timestamp (the default
 epoch), so the ``business`` calendar of the prestige preset (Monday to Friday,
@@ -20,12 +20,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tierroute import AgentSpec, ContactSpec, Decisions, Offer, Policy, Router, prestige
-from tierroute.calendar import from_local
-from tierroute.credits import Credit
 from tierroute.errors import InvalidArgument, RoutingStateError, UnknownContact
 from tierroute.models import Channel, ContactState, Severity
-from tierroute.promises import CallbackOffer, EscalationEvent, PromiseEvent
-from tierroute.tracker import PromiseTracker
+from tierroute.promises.calendar import from_local
+from tierroute.promises.credits import Credit
+from tierroute.promises.model import CallbackOffer, EscalationEvent, PromiseEvent
+from tierroute.promises.tracker import PromiseTracker
 
 MIN = 60.0
 HOUR = 3600.0

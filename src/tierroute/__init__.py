@@ -7,10 +7,7 @@ language and seniority, relaxing requirements step by step as the wait grows.
 The public API is re-exported here; implementation modules are private.
 """
 
-from tierroute.calendar import BusinessCalendar, due_time
 from tierroute.clock import ManualClock
-from tierroute.credits import Credit, CreditRule, compute_credits
-from tierroute.driver import Applied, RouterDriver
 from tierroute.errors import (
     DuplicateId,
     InvalidArgument,
@@ -23,8 +20,8 @@ from tierroute.errors import (
     UnknownId,
     UnknownOffer,
 )
-from tierroute.explain import Explanation, PassedOver, PriorityKey
-from tierroute.journal import (
+from tierroute.hosting.driver import Applied, RouterDriver
+from tierroute.hosting.journal import (
     JournalCorrupt,
     JournaledRouter,
     JournalError,
@@ -47,28 +44,8 @@ from tierroute.models import (
     Presence,
     Severity,
 )
-from tierroute.policy import (
-    ChannelPolicy,
-    OfferPolicy,
-    Policy,
-    RelaxationStep,
-    Strategy,
-    TierPolicy,
-)
-from tierroute.presets import get_preset, prestige, prestige_promises
-from tierroute.promises import (
-    CallbackOffer,
-    CallbackRule,
-    EscalationEvent,
-    EscalationLadder,
-    EscalationStep,
-    PromiseEvent,
-    PromisePolicy,
-    PromiseTarget,
-)
-from tierroute.router import Router
-from tierroute.simulation import Estimate, Scenario, SimulationResult, simulate
-from tierroute.staffing import (
+from tierroute.planning.simulation import Estimate, Scenario, SimulationResult, simulate
+from tierroute.planning.staffing import (
     ErlangAResult,
     StaffingResult,
     asa,
@@ -80,7 +57,30 @@ from tierroute.staffing import (
     required_agents_by_interval,
     service_level,
 )
-from tierroute.tracker import PromiseTracker
+from tierroute.policy.model import (
+    ChannelPolicy,
+    OfferPolicy,
+    Policy,
+    RelaxationStep,
+    Strategy,
+    TierPolicy,
+)
+from tierroute.policy.presets import get_preset, prestige, prestige_promises
+from tierroute.promises.calendar import BusinessCalendar, due_time
+from tierroute.promises.credits import Credit, CreditRule, compute_credits
+from tierroute.promises.model import (
+    CallbackOffer,
+    CallbackRule,
+    EscalationEvent,
+    EscalationLadder,
+    EscalationStep,
+    PromiseEvent,
+    PromisePolicy,
+    PromiseTarget,
+)
+from tierroute.promises.tracker import PromiseTracker
+from tierroute.routing.explain import Explanation, PassedOver, PriorityKey
+from tierroute.routing.router import Router
 from tierroute.value import BatchScores, CustomerProfile, ValueModel, ValueScore, ValueWeights
 
 __version__ = "0.1.0"

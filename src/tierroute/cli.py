@@ -35,8 +35,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from tierroute.policy import Policy
-    from tierroute.simulation.scenario import Scenario
+    from tierroute.planning.simulation.scenario import Scenario
+    from tierroute.policy.model import Policy
 
     schemas = {"policy": Policy.json_schema(), "scenario": Scenario.json_schema()}
     which = schemas if args.which == "all" else {args.which: schemas[args.which]}
@@ -73,9 +73,9 @@ def _progress(total: int, quiet: bool) -> tuple[Callable[[int, int], None] | Non
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from concurrent.futures import Executor, ProcessPoolExecutor
 
-    from tierroute.simulation.report import plot, print_report
-    from tierroute.simulation.runner import simulate
-    from tierroute.simulation.scenario import Scenario
+    from tierroute.planning.simulation.report import plot, print_report
+    from tierroute.planning.simulation.runner import simulate
+    from tierroute.planning.simulation.scenario import Scenario
 
     scenario = Scenario.from_file(args.scenario)
     if args.no_promises:
@@ -158,8 +158,8 @@ def _read_forecast(path: str) -> tuple[list[str], list[float], list[float] | Non
 
 
 def _cmd_staff(args: argparse.Namespace) -> int:
-    from tierroute.simulation._units import format_clock, parse_clock, parse_duration
-    from tierroute.staffing import required_agents_by_interval
+    from tierroute.planning.simulation._units import format_clock, parse_clock, parse_duration
+    from tierroute.planning.staffing import required_agents_by_interval
 
     try:
         interval = parse_duration(args.interval)

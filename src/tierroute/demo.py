@@ -13,8 +13,8 @@ import numpy as np
 
 from tierroute.errors import RoutingStateError, UnknownOffer
 from tierroute.models import AgentSpec, ContactSpec, Offer
-from tierroute.presets import prestige
-from tierroute.router import Router
+from tierroute.policy.presets import prestige
+from tierroute.routing.router import Router
 
 __all__ = ["run_demo"]
 

@@ -188,7 +188,7 @@ class Decisions(list[Offer]):
     """What a router call decided: the offers it made, in decision order (it *is*
     that list), and in :attr:`events` the promise and escalation events it raised.
 
-    ``events`` is empty unless a :class:`~tierroute.promises.PromiseTracker` is
+    ``events`` is empty unless a :class:`~tierroute.promises.model.PromiseTracker` is
     attached to the router.
 
     >>> d = Decisions()

@@ -520,7 +520,7 @@ def test_router_matches_oracle_with_constant_sweeps(
 ) -> None:
     """Dropping idle pools (every few lookups here, instead of every
     few thousand) must not change a single decision."""
-    from tierroute._engine import Engine
+    from tierroute.routing._engine import Engine
 
     monkeypatch.setattr(Engine, "sweep_every", 3)
     pair = run(1000 * seed + 11, policy)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tierroute.simulation import Scenario, SimulationResult, simulate
+from tierroute.planning.simulation import Scenario, SimulationResult, simulate
 
 
 def _scenario(

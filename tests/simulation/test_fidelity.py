@@ -4,7 +4,7 @@ Each test runs independent replications of a long stationary day (warm-up left o
 and asks that the theoretical value lie inside the simulator's own Student-t 95 %
 confidence interval across replications. The tolerance is that interval and nothing
 else; a relative half-width bound makes sure the interval is tight enough to mean
-something. Theory comes from :mod:`tierroute.staffing` (Erlang C and A) and, for
+something. Theory comes from :mod:`tierroute.planning.staffing` (Erlang C and A) and, for
 priorities, from Cobham's formula written out here.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tierroute import staffing
-from tierroute.simulation import Scenario, SimulationResult, simulate
+from tierroute.planning import staffing
+from tierroute.planning.simulation import Scenario, SimulationResult, simulate
 
 pytestmark = pytest.mark.slow
 

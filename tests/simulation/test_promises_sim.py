@@ -17,9 +17,9 @@ import pytest
 from tierroute import prestige
 from tierroute.errors import PolicyError
 from tierroute.models import Channel
-from tierroute.promises import PromiseTarget
-from tierroute.simulation import Scenario, SimulationResult, simulate
-from tierroute.simulation.report import report_text
+from tierroute.planning.simulation import Scenario, SimulationResult, simulate
+from tierroute.planning.simulation.report import report_text
+from tierroute.promises.model import PromiseTarget
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HOUR = 3600.0

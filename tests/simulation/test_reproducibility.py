@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tierroute.simulation import Scenario, SimulationResult, simulate
+from tierroute.planning.simulation import Scenario, SimulationResult, simulate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tierroute.simulation import Scenario, SimulationResult, simulate
-from tierroute.simulation.metrics import estimate, t_quantile_975
+from tierroute.planning.simulation import Scenario, SimulationResult, simulate
+from tierroute.planning.simulation.metrics import estimate, t_quantile_975
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

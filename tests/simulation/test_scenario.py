@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from tierroute.errors import PolicyError
-from tierroute.simulation import Scenario
-from tierroute.simulation._units import format_clock, parse_clock, parse_duration
+from tierroute.planning.simulation import Scenario
+from tierroute.planning.simulation._units import format_clock, parse_clock, parse_duration
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

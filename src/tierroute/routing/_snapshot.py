@@ -13,7 +13,10 @@ from collections.abc import Callable, Mapping
 from heapq import heapify
 from typing import TYPE_CHECKING, Any
 
-from tierroute._state import (
+from tierroute.errors import InvalidArgument, TierRouteError
+from tierroute.models import Channel
+from tierroute.policy.model import Policy
+from tierroute.routing._state import (
     ACTIVE,
     CHANNEL_INDEX,
     CHANNELS,
@@ -28,14 +31,11 @@ from tierroute._state import (
     ContactRT,
     Work,
 )
-from tierroute.errors import InvalidArgument, TierRouteError
-from tierroute.models import Channel
-from tierroute.policy import Policy
 
 if TYPE_CHECKING:
-    from tierroute.router import Router
+    from tierroute.routing.router import Router
 
-FORMAT = "tierroute.router"
+FORMAT = "tierroute.router"  # a format marker, not a module path: it never changes
 VERSION = 1
 
 
@@ -258,7 +258,7 @@ def _load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float]
     heapify(timers)
     r._timers = timers
     if "tracker" in data:
-        from tierroute.tracker import PromiseTracker
+        from tierroute.promises.tracker import PromiseTracker
 
         PromiseTracker.load_state(r, data["tracker"])
     return r

@@ -21,10 +21,8 @@ times (voice 30 s, chat 10 s, email 60 s).
 
 from __future__ import annotations
 
-from tierroute.calendar import BusinessCalendar
-from tierroute.credits import CreditRule
 from tierroute.models import Channel, Severity
-from tierroute.policy import (
+from tierroute.policy.model import (
     ChannelPolicy,
     OfferPolicy,
     Policy,
@@ -32,7 +30,9 @@ from tierroute.policy import (
     Strategy,
     TierPolicy,
 )
-from tierroute.promises import (
+from tierroute.promises.calendar import BusinessCalendar
+from tierroute.promises.credits import CreditRule
+from tierroute.promises.model import (
     CallbackRule,
     EscalationLadder,
     EscalationStep,

@@ -1,6 +1,6 @@
 """An asyncio driver: one task owns the router, other tasks send it events.
 
-:class:`~tierroute.router.Router` is not thread-safe and not reentrant: every call
+:class:`~tierroute.routing.router.Router` is not thread-safe and not reentrant: every call
 must run to completion before the next starts. :class:`RouterDriver` is the
 supported way to share one router (journaled or not) in an asyncio program. It
 owns the router in a single task; other tasks ``await driver.submit(spec)``,
@@ -43,9 +43,9 @@ from types import TracebackType
 from typing import Any, NamedTuple
 
 from tierroute.errors import InvalidArgument, RoutingStateError, TierRouteError
-from tierroute.journal import JournaledRouter, JournalError, save_snapshot
+from tierroute.hosting.journal import JournaledRouter, JournalError, save_snapshot
 from tierroute.models import AgentSpec, ContactSpec, Offer, Presence
-from tierroute.router import Router
+from tierroute.routing.router import Router
 
 __all__ = ["Applied", "OffersCallback", "RouterDriver"]
 
@@ -88,8 +88,8 @@ class RouterDriver:
     """Owns one router in one asyncio task and serialises every call to it.
 
     Args:
-        router: A :class:`~tierroute.router.Router` or a
-            :class:`~tierroute.journal.JournaledRouter`. The driver owns it while
+        router: A :class:`~tierroute.routing.router.Router` or a
+            :class:`~tierroute.hosting.journal.JournaledRouter`. The driver owns it while
             running: do not call its mutating methods directly.
         on_offers: ``async`` callback receiving, in order, the non-empty list of
             offers of every applied event — callers' events and the driver's own

@@ -44,11 +44,11 @@ from pydantic import (
 
 from tierroute.errors import PolicyError
 from tierroute.models import Channel, Severity
-from tierroute.policy import Policy, load_mapping_file, merge_policy_overrides
-from tierroute.simulation._locate import line_of
-from tierroute.simulation._units import ClockTime, Duration
-from tierroute.simulation.arrivals import ArrivalProfile, IntervalArrivals
-from tierroute.simulation.distributions import Distribution
+from tierroute.planning.simulation._locate import line_of
+from tierroute.planning.simulation._units import ClockTime, Duration
+from tierroute.planning.simulation.arrivals import ArrivalProfile, IntervalArrivals
+from tierroute.planning.simulation.distributions import Distribution
+from tierroute.policy.model import Policy, load_mapping_file, merge_policy_overrides
 
 __all__ = [
     "AgentGroup",
@@ -280,7 +280,7 @@ def _policy_input(value: Any) -> Any:
     data = dict(value)
     preset = data.pop("preset", None)
     if preset is not None:
-        from tierroute.presets import get_preset
+        from tierroute.policy.presets import get_preset
 
         try:
             base = get_preset(str(preset)).model_dump(mode="json")

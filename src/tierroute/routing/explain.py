@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from tierroute.models import Severity
 
 if TYPE_CHECKING:
-    from tierroute._state import Compiled, Work
+    from tierroute.routing._state import Compiled, Work
 
 __all__ = ["Explanation", "PassedOver", "PriorityKey"]
 
@@ -121,7 +121,7 @@ class Explanation:
 
 def build_explanation(compiled: Compiled, w: Work) -> Explanation:
     """Build the explanation of offer ``w`` from the numbers stored on it."""
-    from tierroute._state import STRATEGIES
+    from tierroute.routing._state import STRATEGIES
 
     moment, strategy, step_index, prof, idle, load, handled, last, passed, rival = w.why
     c = w.contact

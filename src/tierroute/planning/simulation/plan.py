@@ -1,8 +1,8 @@
-"""A :class:`~tierroute.simulation.scenario.Scenario` compiled for the engine.
+"""A :class:`~tierroute.planning.simulation.scenario.Scenario` compiled for the engine.
 
 :class:`Plan` holds what one replication needs in plain Python form: the engine
 clock's origin, every agent with its presence windows and breaks, every stream as a
-:class:`~tierroute.simulation.arrivals.StreamPlan`. :class:`Meta` is the part the
+:class:`~tierroute.planning.simulation.arrivals.StreamPlan`. :class:`Meta` is the part the
 metrics need (names, targets, costs), small and picklable.
 
 Engine time: ``0`` is when the router starts; the day (the scenario's ``start``)
@@ -21,10 +21,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tierroute.models import AgentSpec, Channel, Severity
-from tierroute.policy import Policy
-from tierroute.promises import PromisePolicy
-from tierroute.simulation.arrivals import ScheduledArrivals, StreamPlan, rate_function
-from tierroute.simulation.scenario import AgentGroup, Scenario
+from tierroute.planning.simulation.arrivals import ScheduledArrivals, StreamPlan, rate_function
+from tierroute.planning.simulation.scenario import AgentGroup, Scenario
+from tierroute.policy.model import Policy
+from tierroute.promises.model import PromisePolicy
 
 __all__ = [
     "CHANNELS",
@@ -188,8 +188,8 @@ def _promise_meta(s: Scenario) -> PromiseMeta | None:
     pp = s.policy.promises
     if pp is None or not s.track_promises:
         return None
-    from tierroute.router import Router
-    from tierroute.tracker import PromiseTracker
+    from tierroute.promises.tracker import PromiseTracker
+    from tierroute.routing.router import Router
 
     # the tracker's own matching of targets to contacts (a scratch router)
     tracker = PromiseTracker(Router(s.policy, start=0.0), pp)

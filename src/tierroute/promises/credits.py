@@ -31,7 +31,8 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from tierroute.calendar import (
+from tierroute.errors import InvalidArgument
+from tierroute.promises.calendar import (
     UNIX_EPOCH,
     BusinessCalendar,
     _epoch_seconds,
@@ -40,7 +41,6 @@ from tierroute.calendar import (
     from_local,
     to_local,
 )
-from tierroute.errors import InvalidArgument
 
 __all__ = [
     "BillingPeriod",
@@ -119,7 +119,7 @@ class BillingPeriod:
 
         Args:
             t: Router time in seconds.
-            timezone: IANA name, tzinfo or :class:`~tierroute.calendar.BusinessCalendar`.
+            timezone: IANA name, tzinfo or :class:`~tierroute.promises.calendar.BusinessCalendar`.
             epoch: The instant of router time 0.
         """
         local = to_local(t, timezone, epoch=epoch)
@@ -237,7 +237,7 @@ class Breach:
     """A breached promise, as :func:`compute_credits` reads it.
 
     Any object with these attributes, or a mapping with these keys, will do (a
-    :class:`~tierroute.promises.PromiseEvent` too: it names the kind ``promise``).
+    :class:`~tierroute.promises.model.PromiseEvent` too: it names the kind ``promise``).
 
     Attributes:
         account: The billed account.
@@ -315,12 +315,12 @@ def compute_credits(
             and ``at`` (router time), as attributes or mapping keys. Records whose
             ``account`` is ``None`` are not billable and are skipped, as are records
             with an ``outcome`` other than ``"breached"`` (so a list of
-            :class:`~tierroute.promises.PromiseEvent` can be passed whole).
+            :class:`~tierroute.promises.model.PromiseEvent` can be passed whole).
         fees: Monthly fee per account (finite, >= 0).
         rule: The credit rule; default :class:`CreditRule()`.
         epoch: The instant of router time 0.
         timezone: The billing time zone (IANA name, tzinfo or
-            :class:`~tierroute.calendar.BusinessCalendar`) of every account, or a
+            :class:`~tierroute.promises.calendar.BusinessCalendar`) of every account, or a
             mapping account → time zone that must cover every account with
             counted breaches.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from tierroute._state import (
+from tierroute.routing._state import (
     ACTIVE,
     CHANNELS,
     IN_SERVICE,
@@ -23,7 +23,7 @@ from tierroute._state import (
 )
 
 if TYPE_CHECKING:
-    from tierroute.router import Router
+    from tierroute.routing.router import Router
 
 _READY = 1
 

@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tierroute.simulation._units import format_clock
-from tierroute.simulation.engine import ReplicationData
-from tierroute.simulation.metrics import (
+from tierroute.planning.simulation._units import format_clock
+from tierroute.planning.simulation.engine import ReplicationData
+from tierroute.planning.simulation.metrics import (
     CONTACT_METRICS,
     ESCALATION_METRICS,
     PROMISE_METRICS,
@@ -34,7 +34,7 @@ from tierroute.simulation.metrics import (
     combine,
     replication_tables,
 )
-from tierroute.simulation.plan import Meta
+from tierroute.planning.simulation.plan import Meta
 
 __all__ = ["SimulationResult"]
 
@@ -44,7 +44,7 @@ _OCCUPANCY = ("occupancy", "paid_hours", "available_hours", "busy_hours", "agent
 
 @dataclass
 class SimulationResult:
-    """What :func:`~tierroute.simulation.simulate` returns.
+    """What :func:`~tierroute.planning.simulation.simulate` returns.
 
     Attributes:
         meta: Names, targets and costs of the scenario.

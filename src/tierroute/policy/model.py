@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tierroute.errors import PolicyError
 from tierroute.models import Channel, Severity
-from tierroute.promises import PromisePolicy
+from tierroute.promises.model import PromisePolicy
 
 __all__ = [
     "ChannelPolicy",
@@ -217,7 +217,7 @@ class Policy(_Frozen):
         seniority_levels: Names of seniority levels, lowest first.
         explain_history: How many finished decisions stay explainable.
         promises: Service promises tracked by a
-            :class:`~tierroute.tracker.PromiseTracker` (optional).
+            :class:`~tierroute.promises.tracker.PromiseTracker` (optional).
 
     >>> p = Policy(tiers=[TierPolicy(name="standard"), TierPolicy(name="vip")])
     >>> p.tier_names
@@ -373,7 +373,7 @@ class Policy(_Frozen):
         payload = dict(data)
         preset = payload.pop("preset", None)
         if preset is not None:
-            from tierroute.presets import get_preset
+            from tierroute.policy.presets import get_preset
 
             try:
                 base = get_preset(str(preset)).model_dump(mode="json")

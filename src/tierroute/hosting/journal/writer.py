@@ -1,6 +1,6 @@
 """Journal and recovery: every routing call is on disk before its offers leave.
 
-:class:`JournaledRouter` owns a :class:`~tierroute.router.Router` and exposes the
+:class:`JournaledRouter` owns a :class:`~tierroute.routing.router.Router` and exposes the
 same mutating calls. A call that succeeds is appended to the journal *before* its
 offers are returned; a call that raises records nothing (unless timers due at its
 time fired before it was found invalid: the router then stands as ``advance(now)``
@@ -82,7 +82,7 @@ from typing import Any, Literal, NamedTuple
 
 from tierroute.errors import InvalidArgument, RoutingStateError, TierRouteError
 from tierroute.models import AgentSpec, Channel, ContactSpec, Offer, Presence
-from tierroute.router import Router
+from tierroute.routing.router import Router
 
 try:  # POSIX advisory locks; on other systems the journal is not locked.
     import fcntl as _fcntl
@@ -628,7 +628,7 @@ class JournaledRouter:
     """A router whose every successful call is journaled before it returns.
 
     Create one with :meth:`open`. The mutating calls are those of
-    :class:`~tierroute.router.Router`, with the same arguments, results and errors;
+    :class:`~tierroute.routing.router.Router`, with the same arguments, results and errors;
     read the state through the read-only methods here or :attr:`router` (never
     call a mutating method on :attr:`router` directly: it would not be journaled).
 
@@ -642,7 +642,7 @@ class JournaledRouter:
     :class:`~tierroute.errors.TierRouteError` (a bug), since its state is then
     unknown.
 
-    Not thread-safe, like the router; see :class:`tierroute.driver.RouterDriver`.
+    Not thread-safe, like the router; see :class:`tierroute.hosting.driver.RouterDriver`.
     """
 
     _folder: Path
@@ -1180,7 +1180,7 @@ def measure_journal_overhead(
 
     Command::
 
-        python -c "from tierroute.journal import measure_journal_overhead as m; print(m())"
+        python -c "from tierroute.hosting.journal import measure_journal_overhead as m; print(m())"
     """
     import tempfile
 

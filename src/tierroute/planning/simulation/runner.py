@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tierroute.simulation.engine import ReplicationData, run_replication
-from tierroute.simulation.plan import build_meta
-from tierroute.simulation.result import SimulationResult
-from tierroute.simulation.scenario import Scenario
+from tierroute.planning.simulation.engine import ReplicationData, run_replication
+from tierroute.planning.simulation.plan import build_meta
+from tierroute.planning.simulation.result import SimulationResult
+from tierroute.planning.simulation.scenario import Scenario
 
 __all__ = ["simulate"]
 
@@ -49,7 +49,7 @@ def simulate(
         PolicyError: A scenario file is invalid.
         InvalidArgument: ``replications`` < 1 or ``seed`` < 0.
 
-    >>> from tierroute.simulation import Scenario
+    >>> from tierroute.planning.simulation import Scenario
     >>> s = Scenario.from_mapping({
     ...     "horizon": "4h", "agents": [{"name": "team", "count": 4}],
     ...     "streams": [{"name": "calls", "channel": "voice", "tiers": {"standard": 1},

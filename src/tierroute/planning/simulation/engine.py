@@ -9,17 +9,17 @@ auto-accepts): the engine draws nothing more, it already holds the contact's
 handle time, and schedules the completion. No routing decision is made here.
 
 When the scenario tracks the policy's promises, a
-:class:`~tierroute.tracker.PromiseTracker` is attached to the router; the events it
+:class:`~tierroute.promises.tracker.PromiseTracker` is attached to the router; the events it
 raises ride on the :class:`~tierroute.models.Decisions` of every router call and are
 appended to event columns (looked at only when a call's ``events`` is non-empty).
 A customer offered a VIP callback accepts it with the stream's
 ``callback_acceptance`` probability (a seeded RNG of its own per stream): the
-engine calls :meth:`~tierroute.tracker.PromiseTracker.accept_callback` and drops
+engine calls :meth:`~tierroute.promises.tracker.PromiseTracker.accept_callback` and drops
 the contact's abandonment, since the customer now waits off the line.
 
 Hot path rules: plain tuples and lists, no pydantic, no f-strings, no closures
 made per event; per-contact facts are appended to columns that
-:mod:`~tierroute.simulation.metrics` aggregates with numpy at the end. The router
+:mod:`~tierroute.planning.simulation.metrics` aggregates with numpy at the end. The router
 is called through the trusted entry points of :class:`RouterPort`: the scenario
 was validated once, and the event heap only hands it live ids at times in order.
 """
@@ -37,13 +37,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tierroute.models import ContactSpec, Offer
-from tierroute.policy import Policy
-from tierroute.promises import CallbackOffer, EscalationEvent, PromiseEvent, PromisePolicy
-from tierroute.router import Router
-from tierroute.simulation.arrivals import StreamSource
-from tierroute.simulation.plan import CHANNELS, PROMISE_KINDS, PROMISE_OUTCOMES, Plan, build_plan
-from tierroute.simulation.scenario import Scenario
-from tierroute.tracker import PromiseTracker
+from tierroute.planning.simulation.arrivals import StreamSource
+from tierroute.planning.simulation.plan import (
+    CHANNELS,
+    PROMISE_KINDS,
+    PROMISE_OUTCOMES,
+    Plan,
+    build_plan,
+)
+from tierroute.planning.simulation.scenario import Scenario
+from tierroute.policy.model import Policy
+from tierroute.promises.model import CallbackOffer, EscalationEvent, PromiseEvent, PromisePolicy
+from tierroute.promises.tracker import PromiseTracker
+from tierroute.routing.router import Router
 
 __all__ = ["PromiseData", "ReplicationData", "RouterPort", "run_replication"]
 
@@ -118,8 +124,8 @@ class PromiseData:
 
     Attributes:
         promises: One row per promise: ``contact``, ``kind`` (code into
-            :data:`~tierroute.simulation.plan.PROMISE_KINDS`), ``outcome`` (code into
-            :data:`~tierroute.simulation.plan.PROMISE_OUTCOMES`; ``open`` when the
+            :data:`~tierroute.planning.simulation.plan.PROMISE_KINDS`), ``outcome`` (code into
+            :data:`~tierroute.planning.simulation.plan.PROMISE_OUTCOMES`; ``open`` when the
             run stopped before it was decided), ``due``, ``at`` (NaN when open).
         escalations: One row per escalation event: ``contact``, ``step`` (code into
             :attr:`steps`), ``at`` (the due time of a post-incident report).
@@ -142,7 +148,7 @@ class ReplicationData:
     """What one replication produced: per-contact columns and agent presence.
 
     Times are clock times (seconds since midnight of the scenario's day). Codes
-    index the :class:`~tierroute.simulation.plan.Meta` tables.
+    index the :class:`~tierroute.planning.simulation.plan.Meta` tables.
 
     Attributes:
         index: Replication number.

@@ -7,40 +7,45 @@ independent replications by :func:`simulate`, on any
 channel × interval figures with 95 % confidence intervals and flat per-contact
 records.
 
-The modules: :mod:`~tierroute.simulation.scenario` (the input model),
-:mod:`~tierroute.simulation.distributions`, :mod:`~tierroute.simulation.arrivals`
-(rate profiles and thinning), :mod:`~tierroute.simulation.plan` (the scenario
-compiled), :mod:`~tierroute.simulation.engine` (the event loop),
-:mod:`~tierroute.simulation.metrics` and :mod:`~tierroute.simulation.result`
-(statistics), :mod:`~tierroute.simulation.runner` (replications) and
-:mod:`~tierroute.simulation.report` (tables and plots).
+The modules: :mod:`~tierroute.planning.simulation.scenario` (the input model),
+:mod:`~tierroute.planning.simulation.distributions`, :mod:`~tierroute.planning.simulation.arrivals`
+(rate profiles and thinning), :mod:`~tierroute.planning.simulation.plan` (the scenario
+compiled), :mod:`~tierroute.planning.simulation.engine` (the event loop),
+:mod:`~tierroute.planning.simulation.metrics` and :mod:`~tierroute.planning.simulation.result`
+(statistics), :mod:`~tierroute.planning.simulation.runner` (replications) and
+:mod:`~tierroute.planning.simulation.report` (tables and plots).
 
 When the policy carries service promises (the ``prestige`` preset does), each
-replication's router has a :class:`~tierroute.tracker.PromiseTracker` and the result
+replication's router has a :class:`~tierroute.promises.tracker.PromiseTracker` and the result
 reports, per tier, the attainment of every promise against its goal, escalations,
 VIP callbacks (offered, accepted, kept) and service credits, and whether the lower
 tiers still met their own promises.
 """
 
-from tierroute.simulation.arrivals import (
+from tierroute.planning.simulation.arrivals import (
     ConstantArrivals,
     IntervalArrivals,
     Peak,
     ScheduledArrivals,
     SmoothArrivals,
 )
-from tierroute.simulation.distributions import (
+from tierroute.planning.simulation.distributions import (
     Deterministic,
     Empirical,
     Exponential,
     Gamma,
     LogNormal,
 )
-from tierroute.simulation.engine import PromiseData, ReplicationData, RouterPort, run_replication
-from tierroute.simulation.metrics import Estimate
-from tierroute.simulation.result import SimulationResult
-from tierroute.simulation.runner import simulate
-from tierroute.simulation.scenario import (
+from tierroute.planning.simulation.engine import (
+    PromiseData,
+    ReplicationData,
+    RouterPort,
+    run_replication,
+)
+from tierroute.planning.simulation.metrics import Estimate
+from tierroute.planning.simulation.result import SimulationResult
+from tierroute.planning.simulation.runner import simulate
+from tierroute.planning.simulation.scenario import (
     AgentGroup,
     Backlog,
     Break,

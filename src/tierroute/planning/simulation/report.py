@@ -1,4 +1,4 @@
-"""Readable reports of a :class:`~tierroute.simulation.result.SimulationResult`:
+"""Readable reports of a :class:`~tierroute.planning.simulation.result.SimulationResult`:
 a table per tier (rich when installed, plain text otherwise) and plots of service
 level and wait by interval (matplotlib, Agg backend).
 
@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tierroute.simulation._units import format_clock
-from tierroute.simulation.metrics import Estimate
-from tierroute.simulation.result import SimulationResult
+from tierroute.planning.simulation._units import format_clock
+from tierroute.planning.simulation.metrics import Estimate
+from tierroute.planning.simulation.result import SimulationResult
 
 __all__ = [
     "format_duration",

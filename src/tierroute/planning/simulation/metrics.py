@@ -52,9 +52,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tierroute.credits import Breach, CreditRule, compute_credits
-from tierroute.simulation.engine import ABANDONED, ANSWERED, ReplicationData
-from tierroute.simulation.plan import POST_INCIDENT, PROMISE_KINDS, Meta
+from tierroute.planning.simulation.engine import ABANDONED, ANSWERED, ReplicationData
+from tierroute.planning.simulation.plan import POST_INCIDENT, PROMISE_KINDS, Meta
+from tierroute.promises.credits import Breach, CreditRule, compute_credits
 
 __all__ = [
     "CONTACT_METRICS",

@@ -1,10 +1,10 @@
 """Service promises: what each tier is promised, how promises escalate, when a VIP
-callback is offered, and the events a :class:`~tierroute.tracker.PromiseTracker`
+callback is offered, and the events a :class:`~tierroute.promises.tracker.PromiseTracker`
 raises.
 
 This module holds configuration (frozen pydantic models, part of
-:class:`~tierroute.policy.Policy` as ``promises``) and the event types; the tracker
-that applies them lives in :mod:`tierroute.tracker`.
+:class:`~tierroute.policy.model.Policy` as ``promises``) and the event types; the tracker
+that applies them lives in :mod:`tierroute.promises.tracker`.
 
 Promise kinds:
 
@@ -28,9 +28,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tierroute.calendar import UNIX_EPOCH, BusinessCalendar, due_time
-from tierroute.credits import CreditRule
 from tierroute.models import LIVE_CHANNELS, Channel, Severity
+from tierroute.promises.calendar import UNIX_EPOCH, BusinessCalendar, due_time
+from tierroute.promises.credits import CreditRule
 
 __all__ = [
     "CallbackOffer",
@@ -96,7 +96,7 @@ class PromiseTarget(_Frozen):
         self, arrived_at: float, calendar: BusinessCalendar, *, epoch: datetime = UNIX_EPOCH
     ) -> float:
         """The router time this promise is due for a contact arriving at ``arrived_at``
-        (see :func:`tierroute.calendar.due_time`)."""
+        (see :func:`tierroute.promises.calendar.due_time`)."""
         if calendar.always_open:
             return arrived_at + self.within_s
         return due_time(
@@ -239,7 +239,7 @@ class EscalationEvent:
 @dataclass(frozen=True, slots=True)
 class CallbackOffer:
     """Offer the waiting customer a callback: their expected wait passed the
-    threshold. Accept with :meth:`~tierroute.tracker.PromiseTracker.accept_callback`.
+    threshold. Accept with :meth:`~tierroute.promises.tracker.PromiseTracker.accept_callback`.
 
     Attributes:
         contact_id: The waiting contact.

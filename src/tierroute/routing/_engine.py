@@ -2,7 +2,7 @@
 
 :class:`Engine` holds agents, live contacts, offers, requirement signatures with
 their queues and agent pools, and the one timer heap; its methods make the
-decisions. It trusts its input: :class:`~tierroute.router.Router` subclasses it
+decisions. It trusts its input: :class:`~tierroute.routing.router.Router` subclasses it
 and adds the public, checked API.
 
 How decisions are made:
@@ -37,7 +37,9 @@ from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import Any
 
-from tierroute._state import (
+from tierroute.models import Decisions, Offer
+from tierroute.policy.model import Policy
+from tierroute.routing._state import (
     ACTIVE,
     CHANNELS,
     IN_SERVICE,
@@ -65,8 +67,6 @@ from tierroute._state import (
     agent_entry,
     sig_proficiency,
 )
-from tierroute.models import Decisions, Offer
-from tierroute.policy import Policy
 
 __all__ = ["Engine"]
 
@@ -74,7 +74,7 @@ _LOGGED_OUT, _READY, _NOT_READY = 0, 1, 2  # agent presence
 
 
 class Engine:
-    """Routing state and decisions (trusted input; see :class:`~tierroute.router.Router`).
+    """Routing state and decisions (trusted input; see :class:`~tierroute.routing.router.Router`).
 
     Args:
         policy: The routing policy.
@@ -106,7 +106,7 @@ class Engine:
         self._concierge_sigs: dict[str, list[Sig]] = {}  # concierge agent id -> signatures
         self._timers: list[tuple[float, int, int, Any, int]] = []
         self._history: OrderedDict[str, Work] = OrderedDict()
-        self._obs: Any = None  # an attached PromiseTracker (see tierroute.tracker)
+        self._obs: Any = None  # an attached PromiseTracker (see tierroute.promises.tracker)
         self._out = Decisions()  # the decisions of the call in progress
         self._lookups = 0  # pool lookups since the last sweep of idle pools
         self._sweep_at = self.sweep_every

@@ -19,7 +19,7 @@ agent went not ready, a contact answered under auto-accept). Time cannot be undo
 the router is then left exactly as ``advance(now)`` alone would leave it, and the
 error carries the offers those timers made in its ``offers`` attribute.
 
-The decision rules and their cost are described in :mod:`tierroute._engine`; the
+The decision rules and their cost are described in :mod:`tierroute.routing._engine`; the
 naive oracle in the test suite applies the same rules by full scans.
 """
 
@@ -30,20 +30,6 @@ from collections.abc import Callable, Mapping
 from heapq import heappop
 from typing import TYPE_CHECKING, Any
 
-from tierroute._engine import _LOGGED_OUT, _READY, Engine
-from tierroute._state import (
-    ACTIVE,
-    CHANNEL_INDEX,
-    CHANNELS,
-    IN_SERVICE,
-    OFFERED,
-    RESERVED,
-    WAITING,
-    WRAP,
-    AgentRT,
-    ContactRT,
-    Work,
-)
 from tierroute.errors import (
     DuplicateId,
     InvalidArgument,
@@ -54,7 +40,6 @@ from tierroute.errors import (
     UnknownContact,
     UnknownOffer,
 )
-from tierroute.explain import Explanation, build_explanation
 from tierroute.models import (
     AgentSpec,
     AgentState,
@@ -67,10 +52,25 @@ from tierroute.models import (
     Offer,
     Presence,
 )
-from tierroute.policy import Policy
+from tierroute.policy.model import Policy
+from tierroute.routing._engine import _LOGGED_OUT, _READY, Engine
+from tierroute.routing._state import (
+    ACTIVE,
+    CHANNEL_INDEX,
+    CHANNELS,
+    IN_SERVICE,
+    OFFERED,
+    RESERVED,
+    WAITING,
+    WRAP,
+    AgentRT,
+    ContactRT,
+    Work,
+)
+from tierroute.routing.explain import Explanation, build_explanation
 
 if TYPE_CHECKING:
-    from tierroute.tracker import PromiseTracker
+    from tierroute.promises.tracker import PromiseTracker
 
 __all__ = ["Router"]
 
@@ -85,7 +85,7 @@ class Router(Engine):
 
     Args:
         policy: The routing policy (default: a one-tier policy with defaults; see
-            :func:`tierroute.presets.prestige` for a realistic one).
+            :func:`tierroute.policy.presets.prestige` for a realistic one).
         clock: Zero-argument callable returning the time in seconds, used when a
             call is made without ``now``. The router never reads the wall clock.
         start: The router's initial time.
@@ -139,7 +139,7 @@ class Router(Engine):
 
     @property
     def tracker(self) -> PromiseTracker | None:
-        """The attached :class:`~tierroute.tracker.PromiseTracker`, if any. A router
+        """The attached :class:`~tierroute.promises.tracker.PromiseTracker`, if any. A router
         restored from a snapshot taken with a tracker has it back, timers included."""
         obs: PromiseTracker | None = self._obs
         return obs
@@ -379,7 +379,7 @@ class Router(Engine):
         """Route a new contact.
 
         Its priority key is computed once here from its tier's target for its
-        channel, its severity and its value (see :mod:`tierroute.policy`).
+        channel, its severity and its value (see :mod:`tierroute.policy.model`).
 
         Returns:
             The offers made, the new contact's first if an agent was available.
@@ -816,7 +816,7 @@ class Router(Engine):
         :meth:`restore` rebuilds a router that makes the same decisions from there on.
         Finished decisions kept for :meth:`explain` are not included.
         """
-        from tierroute._snapshot import dump
+        from tierroute.routing._snapshot import dump
 
         return dump(self)
 
@@ -829,13 +829,13 @@ class Router(Engine):
         Raises:
             InvalidArgument: The data is not a tierroute snapshot of a known version.
         """
-        from tierroute._snapshot import load
+        from tierroute.routing._snapshot import load
 
         return load(cls, snapshot, clock)
 
     def _check(self) -> None:
         """Assert every internal invariant (slow; for tests)."""
-        from tierroute._check import check
+        from tierroute.routing._check import check
 
         check(self)
 

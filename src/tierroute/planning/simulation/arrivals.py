@@ -17,8 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from tierroute.simulation._units import ClockTime, Duration
-from tierroute.simulation.distributions import Distribution
+from tierroute.planning.simulation._units import ClockTime, Duration
+from tierroute.planning.simulation.distributions import Distribution
 
 __all__ = [
     "ArrivalProfile",

@@ -1,6 +1,6 @@
 """Hot-path state of the router: plain slotted classes, no pydantic, no validation.
 
-Everything here is trusted input that :mod:`tierroute.router` has validated.
+Everything here is trusted input that :mod:`tierroute.routing.router` has validated.
 The structures:
 
 - :class:`Compiled` — the policy flattened into tuples indexed by channel, tier,
@@ -25,7 +25,7 @@ from heapq import heapify, heappop, heappush
 from typing import Any
 
 from tierroute.models import Channel
-from tierroute.policy import Policy, Strategy
+from tierroute.policy.model import Policy, Strategy
 
 CHANNELS: tuple[Channel, ...] = tuple(Channel)
 CHANNEL_INDEX: dict[Channel, int] = {c: i for i, c in enumerate(CHANNELS)}
@@ -170,7 +170,7 @@ class Compiled:
         self.tier_by_name = {t.name: t for t in self.tiers}
 
     def key(self, tier: TierRT, ch: int, severity: int, value: float, arrived: float) -> float:
-        """The static priority key (see :mod:`tierroute.policy`); every entry point
+        """The static priority key (see :mod:`tierroute.policy.model`); every entry point
         computes it here so that keys are bit-identical whatever the path."""
         return arrived + tier.targets[ch] * self.sev_factor[severity] * (
             1.0 - tier.value_boost * value

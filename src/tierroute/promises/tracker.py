@@ -1,7 +1,7 @@
 """The promise tracker: every contact's promises marked attained or breached at the
 moment they are decided, escalation ladders, VIP callbacks and service credits.
 
-A :class:`PromiseTracker` attaches to one :class:`~tierroute.router.Router` and is
+A :class:`PromiseTracker` attaches to one :class:`~tierroute.routing.router.Router` and is
 fed by its events (submit, answer, complete, abandon, queueing). Its timers — a
 promise falling due, an escalation step, a callback check — live in the router's
 one timer heap, so :meth:`Router.next_deadline` covers them and they fire inside
@@ -31,20 +31,20 @@ from collections.abc import Mapping
 from heapq import heapify
 from typing import TYPE_CHECKING, Any
 
-from tierroute._state import CHANNELS, T_EXT, WAITING, ContactRT, Work
-from tierroute.credits import Credit, compute_credits
 from tierroute.errors import InvalidArgument, RoutingStateError
 from tierroute.models import Channel, Severity
-from tierroute.promises import (
+from tierroute.promises.credits import Credit, compute_credits
+from tierroute.promises.model import (
     CallbackOffer,
     EscalationEvent,
     PromiseEvent,
     PromisePolicy,
     PromiseTarget,
 )
+from tierroute.routing._state import CHANNELS, T_EXT, WAITING, ContactRT, Work
 
 if TYPE_CHECKING:
-    from tierroute.router import Router
+    from tierroute.routing.router import Router
 
 __all__ = ["PromiseTracker"]
 
@@ -121,7 +121,7 @@ class _CallbackCheck:
 
 
 class PromiseTracker:
-    """Tracks the promises of :class:`~tierroute.promises.PromisePolicy` on a router.
+    """Tracks the promises of :class:`~tierroute.promises.model.PromisePolicy` on a router.
 
     Args:
         router: The router to attach to (one tracker per router).
@@ -349,7 +349,7 @@ class PromiseTracker:
 
     def credits(self, fees: Mapping[str, float]) -> list[Credit]:
         """Service credits owed under the policy's credit rule (see
-        :func:`tierroute.credits.compute_credits`)."""
+        :func:`tierroute.promises.credits.compute_credits`)."""
         rule = self._p.credits
         if rule is None:
             raise InvalidArgument("the promise policy has no credit rule")
