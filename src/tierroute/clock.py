@@ -8,9 +8,8 @@ callable returning seconds (e.g. ``time.monotonic``).
 
 from __future__ import annotations
 
-import math
-
-from tierroute.errors import InvalidArgument, TimeWentBackwards
+from tierroute._args import finite_time
+from tierroute.errors import TimeWentBackwards
 
 __all__ = ["ManualClock"]
 
@@ -30,7 +29,7 @@ class ManualClock:
     __slots__ = ("_now",)
 
     def __init__(self, start: float = 0.0) -> None:
-        self._now = _check_time(start, "start")
+        self._now = finite_time(start, "start")
 
     def __call__(self) -> float:
         return self._now
@@ -42,22 +41,13 @@ class ManualClock:
 
     def advance(self, seconds: float) -> float:
         """Move forward by ``seconds`` (≥ 0) and return the new time."""
-        _check_time(seconds, "seconds")
-        self._now += seconds
+        self._now += finite_time(seconds, "seconds")
         return self._now
 
     def set(self, now: float) -> float:
         """Jump to ``now``, which may not be earlier than the current time."""
-        _check_time(now, "now")
-        if now < self._now:
+        t = finite_time(now, "now")
+        if t < self._now:
             raise TimeWentBackwards(f"now={now!r} is before the clock's time {self._now!r}")
-        self._now = float(now)
+        self._now = t
         return self._now
-
-
-def _check_time(value: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidArgument(f"{name} must be a finite number of seconds, got {value!r}")
-    if value < 0:
-        raise InvalidArgument(f"{name} must be >= 0, got {value!r}")
-    return float(value)

@@ -25,11 +25,11 @@ naive oracle in the test suite applies the same rules by full scans.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from heapq import heappop
 from typing import TYPE_CHECKING, Any
 
+from tierroute._args import finite_time
 from tierroute.errors import (
     DuplicateId,
     InvalidArgument,
@@ -123,7 +123,7 @@ class Router(Engine):
             raise InvalidArgument(f"policy must be a tierroute.Policy, got {type(policy).__name__}")
         if clock is not None and not callable(clock):
             raise InvalidArgument(f"clock must be callable, got {clock!r}")
-        super().__init__(policy, clock, _finite_time(start, "start"))
+        super().__init__(policy, clock, finite_time(start, "start"))
 
     # ------------------------------------------------------------------ properties
 
@@ -160,7 +160,7 @@ class Router(Engine):
             name = "clock()"
         else:
             name = "now"
-        t = _finite_time(now, name)
+        t = finite_time(now, name)
         if t < self._now:
             raise TimeWentBackwards(f"{name}={t!r} is before the router's time {self._now!r}")
         return t
@@ -440,7 +440,7 @@ class Router(Engine):
         if conc is not None and (not isinstance(conc, str) or not conc):
             raise InvalidArgument(f"{what} concierge must be an agent id or None, got {conc!r}")
         arrived = (
-            now if spec.arrived_at is None else _finite_time(spec.arrived_at, f"{what} arrived_at")
+            now if spec.arrived_at is None else finite_time(spec.arrived_at, f"{what} arrived_at")
         )
         if arrived > now:
             raise InvalidArgument(f"{what} arrived_at={arrived!r} is after now={now!r}")
@@ -838,11 +838,3 @@ class Router(Engine):
         from tierroute.routing._check import check
 
         check(self)
-
-
-def _finite_time(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidArgument(f"{name} must be a finite number of seconds, got {value!r}")
-    if value < 0:
-        raise InvalidArgument(f"{name} must be >= 0, got {value!r}")
-    return float(value)
