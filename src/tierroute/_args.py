@@ -95,7 +95,7 @@ def text(value: Any, name: str, *, optional: bool = False) -> str | None:
     >>> text("\\ud800", "id")
     Traceback (most recent call last):
     ...
-    tierroute.errors.InvalidArgument: id must be valid Unicode text (no lone surrogates), got '\\ud800'
+    tierroute.errors.InvalidArgument: id must be valid Unicode (no lone surrogates), got '\\ud800'
     """
     if value is None and optional:
         return None
@@ -106,7 +106,7 @@ def text(value: Any, name: str, *, optional: bool = False) -> str | None:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidArgument(
-            f"{name} must be valid Unicode text (no lone surrogates), got {value!r}"
+            f"{name} must be valid Unicode (no lone surrogates), got {value!r}"
         ) from None
     return value
 
