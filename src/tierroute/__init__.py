@@ -31,6 +31,7 @@ from tierroute.hosting.journal import (
     recover,
 )
 from tierroute.models import (
+    KEEP,
     LIVE_CHANNELS,
     AgentSpec,
     AgentState,
@@ -40,6 +41,7 @@ from tierroute.models import (
     ContactState,
     ContactStatus,
     Decisions,
+    Keep,
     Offer,
     Presence,
     Severity,
@@ -116,6 +118,8 @@ __all__ = [
     "JournalReplayError",
     "JournalVersionError",
     "JournaledRouter",
+    "KEEP",
+    "Keep",
     "LIVE_CHANNELS",
     "ManualClock",
     "Offer",

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
-from typing import Any, NamedTuple
+from enum import Enum, IntEnum, StrEnum
+from typing import Any, Final, NamedTuple
 
 __all__ = [
+    "KEEP",
     "LIVE_CHANNELS",
     "AgentSpec",
     "AgentState",
@@ -25,6 +26,7 @@ __all__ = [
     "ContactState",
     "ContactStatus",
     "Decisions",
+    "Keep",
     "Offer",
     "Presence",
     "Severity",
@@ -55,6 +57,22 @@ class Severity(IntEnum):
     P2 = 2
     P3 = 3
     P4 = 4
+
+
+class Keep(Enum):
+    """The type of :data:`KEEP`, the default of arguments that leave a field as it is
+    (``transfer(..., language=KEEP)`` keeps the contact's language, while ``None``
+    would drop the requirement). A one-member enum, so type checkers and mypyc see a
+    real type rather than a bare ``object()``."""
+
+    KEEP = "keep"
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Final = Keep.KEEP
+"""Leave the field as it is (see :class:`Keep`)."""
 
 
 class Presence(StrEnum):
