@@ -212,7 +212,7 @@ def scenario_mapping(p: CenterParams, seed: int) -> dict[str, Any]:
 def tierroute_simulator() -> tuple[Any, Any] | str:
     """``(Scenario, simulate)`` from ``tierroute.planning.simulation``, or why it is unusable."""
     try:
-        from tierroute.planning.simulation import Scenario, simulate
+        from tierroute import Scenario, simulate
     except ImportError as exc:
         return f"tierroute.planning.simulation is not usable yet ({exc}); tierroute side pending"
     return Scenario, simulate
