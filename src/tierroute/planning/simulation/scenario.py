@@ -48,7 +48,8 @@ from tierroute.planning.simulation._locate import line_of
 from tierroute.planning.simulation._units import ClockTime, Duration
 from tierroute.planning.simulation.arrivals import ArrivalProfile, IntervalArrivals
 from tierroute.planning.simulation.distributions import Distribution
-from tierroute.policy.model import Policy, load_mapping_file, merge_policy_overrides
+from tierroute.policy.loading import load_mapping_file, policy_fields, preset_names
+from tierroute.policy.model import Policy
 
 __all__ = [
     "AgentGroup",
@@ -259,44 +260,30 @@ class Backlog(_Frozen):
     age: Duration = 0.0
 
 
-def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in over.items():
-        if isinstance(v, Mapping) and isinstance(out.get(k), dict):
-            out[k] = _deep_merge(out[k], v)
-        else:
-            out[k] = v
-    return out
-
-
 def _policy_input(value: Any) -> Any:
-    """Preset + overrides → policy fields, deep-merged, with auto-accept forced on."""
+    """Policy fields: the preset named, or the default policy, with the scenario's
+    overrides merged over it (:func:`~tierroute.policy.loading.policy_fields`),
+    auto-accept forced on and no explanations kept (a simulation never asks why,
+    which keeps the hot path lean) unless the scenario asks for them."""
     if isinstance(value, Policy):
         value = value.model_dump(mode="json")
     if value is None:
         value = {}
     if not isinstance(value, Mapping):
         return value  # pydantic reports the type error
-    data = dict(value)
-    preset = data.pop("preset", None)
-    if preset is not None:
-        from tierroute.policy.presets import get_preset
-
-        try:
-            base = get_preset(str(preset)).model_dump(mode="json")
-        except KeyError as exc:
-            raise ValueError(str(exc.args[0])) from None
-        base["explain_history"] = 0  # a simulation never asks why; keep the hot path lean
-        # the same merge as Policy.from_mapping: tables key by key, tiers by name
-        merged = merge_policy_overrides(base, data)
-    else:
-        base = Policy().model_dump(mode="json")
-        base["explain_history"] = 0
-        merged = _deep_merge(base, data)  # tables key by key; lists (tiers) replace
+    merged = policy_fields({"explain_history": 0, **value}, defaults=_default_policy_fields())
     offer = merged.get("offer")
     if isinstance(offer, dict):
         merged["offer"] = {**offer, "auto_accept": True}
     return merged
+
+
+def _default_policy_fields() -> dict[str, Any]:
+    """The default policy's fields without its tiers: with no preset, a scenario's
+    tiers replace the default ``standard`` tier instead of joining it."""
+    fields = Policy().model_dump(mode="json")
+    del fields["tiers"]
+    return fields
 
 
 PolicyField = Annotated[
@@ -312,7 +299,7 @@ PolicyField = Annotated[
                 "tiers replaced). offer.auto_accept is forced on. "
                 "Fields: see `tierroute schema policy`."
             ),
-            "properties": {"preset": {"type": "string", "enum": ["prestige"]}},
+            "properties": {"preset": {"type": "string", "enum": list(preset_names())}},
         }
     ),
 ]
