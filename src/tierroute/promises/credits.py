@@ -21,8 +21,6 @@ November) counts in October for a New York account.
 
 from __future__ import annotations
 
-import contextlib
-import numbers
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -31,11 +29,12 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from tierroute._args import finite_number, text
+from tierroute._args import text
 from tierroute.errors import InvalidArgument
 from tierroute.promises.calendar import (
     UNIX_EPOCH,
     BusinessCalendar,
+    _check_number,
     _epoch_seconds,
     _Model,
     _zone,
@@ -374,17 +373,8 @@ def _check_fees(fees: object) -> None:
     for account, fee in fees.items():
         if not isinstance(account, str):
             raise InvalidArgument(f"fees keys must be account names, got {account!r}")
-        if _real(fee, f"fees[{account!r}]") < 0:
+        if _check_number(fee, f"fees[{account!r}]") < 0:
             raise InvalidArgument(f"fees[{account!r}] must be >= 0, got {fee!r}")
-
-
-def _real(value: object, name: str) -> float:
-    """``value`` as a finite float by the shared rule; numpy numbers and fractions
-    (any :class:`numbers.Real`) are converted to a float first."""
-    if isinstance(value, numbers.Real) and not isinstance(value, int | float):
-        with contextlib.suppress(OverflowError):  # beyond the float range: refused below
-            value = float(value)
-    return finite_number(value, name)
 
 
 class _Zones:
@@ -423,7 +413,7 @@ def _period_and_account(
     at = _get(record, "at")
     if at is _MISSING:
         raise InvalidArgument(f"{where}.at is missing")
-    at_s = _real(at, f"{where}.at")
+    at_s = _check_number(at, f"{where}.at")
     if raw_account is None or (outcome is not _MISSING and outcome != "breached"):
         return None
     account = _text(raw_account, f"{where}.account")
