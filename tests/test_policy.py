@@ -482,6 +482,19 @@ def test_malformed_files(
     assert isinstance(info.value, ValueError)
 
 
+def test_file_errors_give_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('name = "x"\n\n[offer]\ntimeout_s = -1\n', encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"offer\.timeout_s \(line 4\): ") as info:
+        Policy.from_file(path)
+    assert info.value.location == "offer.timeout_s"
+    path.write_text('[[tiers]]\nname = "a"\nrelaxation = [{name = "x"}, {name = "y"}]\n')
+    with pytest.raises(PolicyError) as info:
+        Policy.from_file(path)
+    # a validator's message, without pydantic's "Value error, " prefix
+    assert "tiers.0 (line 1): relaxation step 'x' needs wait_s" in str(info.value)
+
+
 def test_unreadable_path(tmp_path: Path) -> None:
     missing = tmp_path / "missing.toml"
     with pytest.raises(PolicyError) as info:

@@ -7,6 +7,11 @@ A policy is written as a mapping (a TOML, YAML or JSON file, or a ``dict``). A
 :meth:`Policy.from_mapping <tierroute.policy.model.Policy.from_mapping>` and by the
 scenario loader; the caller validates the fields it returns.
 
+Files are read by :func:`read_mapping_file`; a validation error becomes a
+:class:`~tierroute.errors.PolicyError` naming each bad field's dotted path and, in
+a TOML or YAML file, its line (:func:`pydantic_error_to_policy_error`, shared with
+scenario files).
+
 Everything here works on plain mappings, so the policy model can use it without
 this module knowing the model (presets depend on the model, never the reverse).
 """
@@ -25,14 +30,16 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from tierroute.errors import PolicyError
+from tierroute.policy._locate import line_of
 
 __all__ = [
-    "load_mapping_file",
+    "LocatedError",
     "merge_policy_overrides",
     "policy_fields",
     "preset_fields",
     "preset_names",
     "pydantic_error_to_policy_error",
+    "read_mapping_file",
 ]
 
 _PRESET_DIR: Final = "preset_files"
@@ -153,8 +160,9 @@ def merge_policy_overrides(base: dict[str, Any], over: Mapping[str, Any]) -> dic
     return dict(out)
 
 
-def load_mapping_file(path: str | Path) -> dict[str, Any]:
-    """Read a TOML, YAML or JSON file into a mapping.
+def read_mapping_file(path: str | Path) -> tuple[dict[str, Any], str]:
+    """Read a TOML, YAML or JSON file into a mapping; also return the file's text
+    (for :func:`pydantic_error_to_policy_error` to find the line of a bad field).
 
     Raises:
         PolicyError: The file cannot be read or parsed; the message names the file and,
@@ -195,22 +203,57 @@ def load_mapping_file(path: str | Path) -> dict[str, Any]:
         raise PolicyError(f"{p}: syntax error: {exc}", source=str(p)) from None
     if not isinstance(data, dict):
         raise PolicyError(f"{p}: expected a table/mapping at the top level", source=str(p))
-    return data
+    return data, text
+
+
+class LocatedError(ValueError):
+    """A validator's error that knows the dotted path of the field at fault, below the
+    model that raised it (a cross-field check blaming one field).
+
+    >>> LocatedError("end", "end must be after start").loc
+    'end'
+    """
+
+    def __init__(self, loc: str, message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
 
 
 def pydantic_error_to_policy_error(
-    exc: ValidationError, *, source: str | None, what: str
+    exc: ValidationError, *, source: str | None, what: str, text: str | None = None
 ) -> PolicyError:
     """Turn a pydantic validation error into a :class:`PolicyError` naming every bad
-    field as a dotted path (``tiers.1.relaxation.0.wait_s``)."""
+    field as a dotted path (``tiers.1.relaxation.0.wait_s``), with its line when
+    ``text`` (the TOML or YAML file ``source``) is given. ``location`` is the first
+    bad field's path.
+
+    >>> from pydantic import BaseModel
+    >>> class Shift(BaseModel):
+    ...     start: float
+    >>> try:
+    ...     Shift.model_validate({"start": "soon"})
+    ... except ValidationError as exc:
+    ...     print(pydantic_error_to_policy_error(exc, source="a.toml", what="shift",
+    ...                                          text='start = "soon"'))
+    a.toml: invalid shift:
+      start (line 1): Input should be a valid number, unable to parse string as a number (got 'soon')
+    """  # noqa: E501
     problems = []
-    first_loc = None
+    first_loc: str | None = None
     for err in exc.errors():
-        loc = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        parts = [str(p) for p in err["loc"]]
+        inner = err.get("ctx", {}).get("error")
+        msg = err["msg"].removeprefix("Value error, ")
+        if isinstance(inner, LocatedError):
+            parts += inner.loc.split(".")
+            msg = str(inner)
+        loc = ".".join(parts) or "(top level)"
         first_loc = first_loc or loc
+        line = line_of(text, source, parts) if text is not None else None
+        at = f" (line {line})" if line is not None else ""
         value = err.get("input")
-        shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
-        problems.append(f"  {loc}: {err['msg']}{shown}")
+        shown = "" if isinstance(value, dict | list | tuple) or inner else f" (got {value!r})"
+        problems.append(f"  {loc}{at}: {msg}{shown}")
     where = f"{source}: " if source else ""
     message = f"{where}invalid {what}:\n" + "\n".join(problems)
     return PolicyError(message, source=source, location=first_loc)

@@ -28,9 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from tierroute.errors import PolicyError
 from tierroute.models import Channel, Severity
 from tierroute.policy.loading import (
-    load_mapping_file,
     policy_fields,
     pydantic_error_to_policy_error,
+    read_mapping_file,
 )
 from tierroute.promises.model import PromisePolicy
 
@@ -353,7 +353,9 @@ class Policy(_Frozen):
     # -- loading ---------------------------------------------------------------------
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], *, source: str | None = None) -> Policy:
+    def from_mapping(
+        cls, data: Mapping[str, Any], *, source: str | None = None, text: str | None = None
+    ) -> Policy:
         """Build a policy from a mapping, raising :class:`PolicyError` on bad input.
 
         Args:
@@ -363,6 +365,7 @@ class Policy(_Frozen):
                 by tier ``name`` (unknown names are appended), other values replace
                 (see :func:`~tierroute.policy.loading.policy_fields`).
             source: Name of the file the mapping came from, for error messages.
+            text: The file's text, to give the line of a bad field.
 
         >>> p = Policy.from_mapping({"preset": "prestige", "offer": {"auto_accept": True},
         ...                          "tiers": [{"name": "elite", "value_boost": 0.5}]})
@@ -375,7 +378,9 @@ class Policy(_Frozen):
         try:
             return cls.model_validate(fields)
         except ValidationError as exc:
-            raise pydantic_error_to_policy_error(exc, source=source, what="policy") from None
+            raise pydantic_error_to_policy_error(
+                exc, source=source, what="policy", text=text
+            ) from None
 
     @classmethod
     def from_file(cls, path: str | Path) -> Policy:
@@ -383,9 +388,10 @@ class Policy(_Frozen):
 
         Raises:
             PolicyError: Unreadable file, syntax error or invalid field; the message
-                names the file and the field.
+                names the file, the field and (TOML, YAML) its line.
         """
-        return cls.from_mapping(load_mapping_file(path), source=str(path))
+        data, text = read_mapping_file(path)
+        return cls.from_mapping(data, source=str(path), text=text)
 
     @classmethod
     def json_schema(cls) -> dict[str, Any]:
