@@ -433,73 +433,15 @@ def _policy_model(data: Mapping[str, Any]) -> Policy:
 
 def _cross_check(s: Scenario) -> None:
     """Checks that need several fields; each error names its field's path."""
-    policy = s.policy
-    n = s.n_intervals
-    tiers = set(policy.tier_names)
     if s.warmup >= s.horizon:
         raise LocatedError("warmup", f"warmup ({s.warmup:g} s) must be shorter than the horizon")
     _unique([g.name for g in s.agents], "agents", "agent group")
     _unique([st.name for st in s.streams], "streams", "stream")
-    has_concierge = any(g.concierge for g in s.agents)
     for i, g in enumerate(s.agents):
-        where = f"agents.{i}"
-        if g.count_per_interval is not None and len(g.count_per_interval) != n:
-            raise LocatedError(
-                f"{where}.count_per_interval",
-                f"has {len(g.count_per_interval)} values; the horizon has {n} intervals",
-            )
-        try:
-            policy.seniority_index(g.seniority)
-        except ValueError as exc:
-            raise LocatedError(f"{where}.seniority", str(exc)) from None
-        for skill, prof in g.skills.items():
-            if prof > policy.max_proficiency:
-                raise LocatedError(
-                    f"{where}.skills.{skill}",
-                    f"proficiency {prof} exceeds the policy's max_proficiency "
-                    f"{policy.max_proficiency}",
-                )
-        for ch, k in g.channels.items():
-            cost = policy.channels[ch].cost
-            if k and cost > g.capacity:
-                raise LocatedError(
-                    f"{where}.channels.{ch.value}",
-                    f"a {ch.value} contact costs {cost} capacity units, more than the "
-                    f"group's capacity {g.capacity}",
-                )
+        _check_agent_group(g, f"agents.{i}", s)
     for i, st in enumerate(s.streams):
-        where = f"streams.{i}"
-        if isinstance(st.arrivals, IntervalArrivals) and len(st.arrivals.per_interval) != n:
-            raise LocatedError(
-                f"{where}.arrivals.per_interval",
-                f"has {len(st.arrivals.per_interval)} values; the horizon has {n} intervals",
-            )
-        for field in ("tiers", "min_seniority", "value"):
-            for t in getattr(st, field):
-                if t not in tiers:
-                    raise LocatedError(
-                        f"{where}.{field}.{t}",
-                        f"unknown tier {t!r}; the policy's tiers are {sorted(tiers)}",
-                    )
-        for t, level in st.min_seniority.items():
-            try:
-                policy.seniority_index(level)
-            except ValueError as exc:
-                raise LocatedError(f"{where}.min_seniority.{t}", str(exc)) from None
-        for skill, prof in st.skills.items():
-            if prof > policy.max_proficiency:
-                raise LocatedError(
-                    f"{where}.skills.{skill}",
-                    f"proficiency {prof} exceeds the policy's max_proficiency "
-                    f"{policy.max_proficiency}",
-                )
-        if st.concierge_share > 0 and not has_concierge:
-            raise LocatedError(
-                f"{where}.concierge_share",
-                "no agent group has concierge = true to be a named concierge",
-            )
-        if not any(g.channels.get(st.channel, 0) > 0 for g in s.agents):
-            raise LocatedError(f"{where}.channel", f"no agent group takes {st.channel.value}")
+        _check_stream(st, f"streams.{i}", s)
+    tiers = set(s.policy.tier_names)
     for field in ("accounts", "monthly_fee"):
         for t in getattr(s, field):
             if t not in tiers:
@@ -511,6 +453,70 @@ def _cross_check(s: Scenario) -> None:
         if b.stream not in names:
             raise LocatedError(
                 f"backlog.{i}.stream", f"unknown stream {b.stream!r}; streams are {sorted(names)}"
+            )
+
+
+def _check_agent_group(g: AgentGroup, where: str, s: Scenario) -> None:
+    """An agent group against the horizon and the policy."""
+    policy, n = s.policy, s.n_intervals
+    if g.count_per_interval is not None and len(g.count_per_interval) != n:
+        raise LocatedError(
+            f"{where}.count_per_interval",
+            f"has {len(g.count_per_interval)} values; the horizon has {n} intervals",
+        )
+    _check_seniority(g.seniority, f"{where}.seniority", policy)
+    _check_skills(g.skills, where, policy)
+    for ch, k in g.channels.items():
+        cost = policy.channels[ch].cost
+        if k and cost > g.capacity:
+            raise LocatedError(
+                f"{where}.channels.{ch.value}",
+                f"a {ch.value} contact costs {cost} capacity units, more than the "
+                f"group's capacity {g.capacity}",
+            )
+
+
+def _check_stream(st: ContactStream, where: str, s: Scenario) -> None:
+    """A contact stream against the horizon, the policy and the agent groups."""
+    policy, n = s.policy, s.n_intervals
+    tiers = set(policy.tier_names)
+    if isinstance(st.arrivals, IntervalArrivals) and len(st.arrivals.per_interval) != n:
+        raise LocatedError(
+            f"{where}.arrivals.per_interval",
+            f"has {len(st.arrivals.per_interval)} values; the horizon has {n} intervals",
+        )
+    for field in ("tiers", "min_seniority", "value"):
+        for t in getattr(st, field):
+            if t not in tiers:
+                raise LocatedError(
+                    f"{where}.{field}.{t}",
+                    f"unknown tier {t!r}; the policy's tiers are {sorted(tiers)}",
+                )
+    for t, level in st.min_seniority.items():
+        _check_seniority(level, f"{where}.min_seniority.{t}", policy)
+    _check_skills(st.skills, where, policy)
+    if st.concierge_share > 0 and not any(g.concierge for g in s.agents):
+        raise LocatedError(
+            f"{where}.concierge_share",
+            "no agent group has concierge = true to be a named concierge",
+        )
+    if not any(g.channels.get(st.channel, 0) > 0 for g in s.agents):
+        raise LocatedError(f"{where}.channel", f"no agent group takes {st.channel.value}")
+
+
+def _check_seniority(level: int | str, loc: str, policy: Policy) -> None:
+    try:
+        policy.seniority_index(level)
+    except ValueError as exc:
+        raise LocatedError(loc, str(exc)) from None
+
+
+def _check_skills(skills: Mapping[str, int], where: str, policy: Policy) -> None:
+    for skill, prof in skills.items():
+        if prof > policy.max_proficiency:
+            raise LocatedError(
+                f"{where}.skills.{skill}",
+                f"proficiency {prof} exceeds the policy's max_proficiency {policy.max_proficiency}",
             )
 
 
