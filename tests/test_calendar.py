@@ -413,6 +413,8 @@ def test_model_copy_with_update_is_validated() -> None:
         (lambda c: from_local("2026-01-01", PARIS), "local"),  # type: ignore[arg-type]
         (lambda c: c.is_open(1e12), "range"),
         (lambda c: c.add_business_seconds(253_402_300_000.0, 1e6), "range"),
+        (lambda c: c.is_open(10**400), "t must be a finite number"),
+        (lambda c: due_time(0.0, 10**400, c), "within_s must be a finite number"),
     ],
 )
 def test_bad_arguments_raise_invalid_argument(call: object, name: str) -> None:

@@ -281,6 +281,10 @@ def test_bad_breach_records_raise_naming_the_field(record: object, text: str) ->
         ({"epoch": datetime(2026, 1, 1)}, "epoch"),
         ({"breaches": "acme"}, "breaches must be an iterable"),
         ({"breaches": 5}, "breaches must be an iterable"),
+        ({"fees": {"acme": 10**400}}, r"fees\['acme'\] must be a finite number"),
+        ({"fees": {"acme": True}}, r"fees\['acme'\]"),
+        ({"breaches": [GOOD, {**GOOD, "at": 10**400}]}, r"breaches\[1\]\.at must be a finite"),
+        ({"breaches": [GOOD, {**GOOD, "tier": "\ud800"}]}, r"breaches\[1\]\.tier"),
     ],
 )
 def test_bad_arguments_raise_invalid_argument(kwargs: dict[str, object], text: str) -> None:

@@ -4,6 +4,7 @@ JSON Schema, key offsets and the prestige figures."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,11 @@ import pytest
 from pydantic import ValidationError
 
 from tierroute import (
+    BusinessCalendar,
+    CallbackRule,
     Channel,
     ChannelPolicy,
+    CreditRule,
     OfferPolicy,
     Policy,
     PolicyError,
@@ -22,7 +26,9 @@ from tierroute import (
     TierPolicy,
     get_preset,
     prestige,
+    prestige_promises,
 )
+from tierroute.policy.loading import policy_fields, preset_names
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -476,6 +482,19 @@ def test_malformed_files(
     assert isinstance(info.value, ValueError)
 
 
+def test_file_errors_give_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('name = "x"\n\n[offer]\ntimeout_s = -1\n', encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"offer\.timeout_s \(line 4\): ") as info:
+        Policy.from_file(path)
+    assert info.value.location == "offer.timeout_s"
+    path.write_text('[[tiers]]\nname = "a"\nrelaxation = [{name = "x"}, {name = "y"}]\n')
+    with pytest.raises(PolicyError) as info:
+        Policy.from_file(path)
+    # a validator's message, without pydantic's "Value error, " prefix
+    assert "tiers.0 (line 1): relaxation step 'x' needs wait_s" in str(info.value)
+
+
 def test_unreadable_path(tmp_path: Path) -> None:
     missing = tmp_path / "missing.toml"
     with pytest.raises(PolicyError) as info:
@@ -652,5 +671,108 @@ def test_prestige_ladders() -> None:
 def test_get_preset() -> None:
     assert get_preset("prestige") == prestige()
     assert prestige() is not prestige()  # a fresh object each call
-    with pytest.raises(KeyError, match="'gold'"):
+    with pytest.raises(PolicyError, match="'gold'") as info:
         get_preset("gold")
+    assert "['prestige']" in str(info.value)  # the known presets are listed
+    assert info.value.location == "preset"
+    assert isinstance(info.value, ValueError)
+
+
+def test_prestige_promises() -> None:
+    p = prestige_promises()
+    assert p == prestige().promises
+    assert p.calendars == {
+        "always": BusinessCalendar.always(),
+        "business": BusinessCalendar.nine_to_five("UTC"),
+    }
+    live, text = (
+        (Channel.VOICE, Channel.VIDEO),
+        (
+            Channel.EMAIL,
+            Channel.IN_APP,
+            Channel.SMS,
+            Channel.WHATSAPP,
+        ),
+    )
+    assert [
+        (t.tier, t.kind, t.within_s, t.channels, t.calendar, t.after_hours_s, t.goal)
+        for t in p.targets
+    ] == [
+        ("premium", "answer", 20.0, live, "always", None, 0.8),
+        ("premium", "answer", 15.0, (Channel.CHAT,), "always", None, 0.9),
+        ("elite", "answer", 20.0, live, "always", None, 0.8),
+        ("elite", "answer", 15.0, (Channel.CHAT,), "always", None, 0.9),
+        ("premium", "first_response", HOUR, text, "business", 4 * HOUR, 0.97),
+        ("premium", "resolution", 4 * HOUR, (), "always", None, 0.5),
+        ("elite", "first_response", HOUR, text, "always", None, 0.97),
+        ("elite", "resolution", 2 * HOUR, (), "always", None, 0.5),
+        ("standard", "first_response", DAY, text, "always", None, 0.8),
+    ]
+    p1 = [(300.0, None, "always"), (900.0, None, "always"), (1800.0, None, "always")]
+    p1 += [(HOUR, None, "always"), (8 * HOUR, 8 * HOUR, "business")]
+    p2 = [(2 * a, r, c) for a, r, c in p1[:4]] + p1[4:]  # every P1 figure doubled
+    assert [
+        (ladder.severity, [(s.after_s, s.repeat_s, s.calendar) for s in ladder.steps])
+        for ladder in p.escalation
+    ] == [(Severity.P1, p1), (Severity.P2, p2), (Severity.P3, [(DAY, DAY, "always")])]
+    assert [s.name for s in p.escalation[0].steps] == [
+        "L1 triage",
+        "L2 ownership",
+        "engineering on the bridge",
+        "executive notified",
+        "status update",
+    ]
+    assert p.callback == CallbackRule(
+        tiers=("premium", "elite"), channels=(Channel.VOICE,), threshold_s=45.0, due_s=300.0
+    )
+    assert p.credits == CreditRule(tier="elite", min_breaches=2, rate=0.05)
+    assert (p.post_incident_report_s, p.post_incident_tiers, p.post_incident_severities) == (
+        DAY,
+        ("premium", "elite"),
+        (Severity.P1,),
+    )
+    assert p.attainment_goal == 0.97
+
+
+def _one_key_overrides(node: Any, path: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+    """Overrides setting one key of one table of a policy's fields to the value it has.
+
+    Tables are walked key by key and tiers by name (as overrides merge); other lists
+    are replaced whole by an override, so nothing inside them merges.
+    """
+    for key, value in node.items():
+        if path == () and key == "tiers":
+            for tier in value:
+                for over in _one_key_overrides(tier, ("tiers",)):
+                    yield {"tiers": [{"name": tier["name"], **over["tiers"]}]}
+            continue
+        over: dict[str, Any] = {key: value}
+        for part in reversed(path):
+            over = {part: over}
+        yield over
+        if isinstance(value, dict):
+            yield from _one_key_overrides(value, (*path, key))
+
+
+def test_preset_file_merges_like_the_whole_preset() -> None:
+    """An override merges into the preset file as it would into every field of the
+    preset: the file spells out each table whose default is not empty."""
+    full = prestige().model_dump(mode="json")
+    overrides = list(_one_key_overrides(full))
+    assert len(overrides) > 100
+    for over in overrides:
+        assert Policy.from_mapping({"preset": "prestige", **over}) == prestige(), over
+
+
+def test_policy_fields_merge_without_a_preset() -> None:
+    data = {"name": "x", "offer": {"auto_accept": True}, "tiers": [{"name": "t"}]}
+    defaults = {"offer": {"timeout_s": 5.0}, "explain_history": 0}
+    assert policy_fields(data, defaults=defaults) == {
+        "name": "x",
+        "offer": {"timeout_s": 5.0, "auto_accept": True},
+        "explain_history": 0,
+        "tiers": [{"name": "t"}],
+    }
+    assert data == {"name": "x", "offer": {"auto_accept": True}, "tiers": [{"name": "t"}]}
+    assert policy_fields(data) == data  # no preset and no defaults: the mapping alone
+    assert preset_names() == ("prestige",)

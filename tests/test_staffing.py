@@ -22,12 +22,14 @@ from tierroute.planning.staffing import (
     ErlangAResult,
     StaffingResult,
     asa,
+    erlang,
     erlang_a,
     erlang_b,
     erlang_c,
     occupancy,
     required_agents,
     required_agents_by_interval,
+    requirements,
     service_level,
 )
 
@@ -529,8 +531,8 @@ def test_erlang_a_properties(
 def test_erlang_a_windowed_tail_matches_full_sum() -> None:
     # Heavy overload: the tail window starts far from k = 0 (incomplete-beta branch).
     for args in [(15.0, 100.0, 120.0, 1000, 49.0), (12.0, 100.0, 1000.0, 1000, 182.0)]:
-        windowed = staffing._erlang_a_chain(*args)
-        full = staffing._erlang_a_chain(*args, full_window=True)
+        windowed = erlang._erlang_a_chain(*args)
+        full = erlang._erlang_a_chain(*args, full_window=True)
         for name in ErlangAResult.__slots__:
             assert getattr(windowed, name) == pytest.approx(
                 getattr(full, name), rel=1e-10, abs=1e-12
@@ -748,8 +750,8 @@ def test_required_agents_gross_up() -> None:
     assert plan.agents == 54
     assert plan.scheduled == math.ceil(54 * 1.1 / 0.7)
     # 10 * 1.1 is 11.000000000000002 in floating point; still 11 agents.
-    assert staffing._gross_up(10, 0.0, 0.1) == 11
-    assert staffing._gross_up(7, 0.3, 0.0) == 10
+    assert requirements._gross_up(10, 0.0, 0.1) == 11
+    assert requirements._gross_up(7, 0.3, 0.0) == 10
 
 
 def test_required_agents_zero_traffic() -> None:
@@ -812,6 +814,25 @@ def test_bad_agents(bad: Any) -> None:
         asa(3.0, bad, 60)
     with pytest.raises(InvalidArgument, match="agents"):
         erlang_a(0.1, 60, 30, bad, 20)
+
+
+@pytest.mark.parametrize("bad", [10**400, Fraction(10**400), np.float32("nan")])
+def test_numbers_beyond_floats_are_invalid_arguments(bad: Any) -> None:
+    """Integers and fractions too large for a float are refused by name, not with an
+    OverflowError."""
+    with pytest.raises(InvalidArgument, match="traffic"):
+        erlang_c(bad, 5)
+    with pytest.raises(InvalidArgument, match="patience"):
+        erlang_a(0.1, 60, bad, 5, 20)
+    with pytest.raises(InvalidArgument, match="agents"):
+        erlang_b(3.0, bad)
+
+
+def test_real_number_types_accepted() -> None:
+    assert erlang_c(Fraction(48), 55) == erlang_c(48, 55)
+    assert erlang_c(np.int32(48), 55) == erlang_c(48, 55)
+    assert erlang_c(np.float32(48), np.int8(55)) == erlang_c(48, 55)
+    assert erlang_a(0.2, 240, np.float64(math.inf), 55, 20) == erlang_a(0.2, 240, math.inf, 55, 20)
 
 
 def test_integral_agent_types_accepted() -> None:

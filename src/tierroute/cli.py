@@ -161,11 +161,8 @@ def _cmd_staff(args: argparse.Namespace) -> int:
     from tierroute.planning.simulation._units import format_clock, parse_clock, parse_duration
     from tierroute.planning.staffing import required_agents_by_interval
 
-    try:
-        interval = parse_duration(args.interval)
-        start = parse_clock(args.start)
-    except ValueError as exc:
-        raise InvalidArgument(str(exc)) from None
+    interval = parse_duration(args.interval, "--interval")
+    start = parse_clock(args.start, "--start")
     aht: float | list[float]
     if args.forecast:
         labels, calls, ahts = _read_forecast(args.forecast)
@@ -175,7 +172,12 @@ def _cmd_staff(args: argparse.Namespace) -> int:
     else:
         if args.calls is None or args.aht is None:
             raise InvalidArgument("give --calls and --aht, or --forecast FILE.csv")
-        calls = [float(x) for x in args.calls.split(",")]
+        try:
+            calls = [float(x) for x in args.calls.split(",")]
+        except ValueError:
+            raise InvalidArgument(
+                f"--calls must be numbers separated by commas, got {args.calls!r}"
+            ) from None
         labels = [format_clock(start + i * interval) for i in range(len(calls))]
         aht = float(args.aht)
     sl = args.sl / 100.0 if args.sl > 1 else args.sl

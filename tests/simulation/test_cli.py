@@ -120,6 +120,28 @@ def test_staff_from_forecast(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["staff", "--aht", "200"]) == 2
 
 
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--calls", "360,lots"], "--calls"),
+        (["--calls", "360", "--interval", "soon"], "--interval"),
+        (["--calls", "360", "--interval", "1" + "0" * 400], "--interval"),
+        (["--calls", "360", "--interval", "-5"], "--interval"),
+        (["--calls", "360", "--start", "8h"], "--start"),
+        (["--calls", "360,nan"], "forecast[1]"),
+        (["--calls", "360", "--shrinkage", "1"], "shrinkage"),
+    ],
+)
+def test_staff_bad_values_exit_2_naming_the_option(
+    flags: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["staff", "--aht", "240", *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tierroute staff: error: ")
+    assert needle in err
+    assert "Traceback" not in err
+
+
 def test_demo_still_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--contacts", "5", "--show", "0"]) == 0
     assert "after 5 contacts" in capsys.readouterr().out

@@ -4,12 +4,15 @@ line, the policy preset with deep-merged overrides, units, and the JSON Schema."
 from __future__ import annotations
 
 import json
+import math
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tierroute.errors import PolicyError
+from tierroute import ChannelPolicy, Policy
+from tierroute.errors import InvalidArgument, PolicyError
 from tierroute.planning.simulation import Scenario
 from tierroute.planning.simulation._units import format_clock, parse_clock, parse_duration
 
@@ -85,6 +88,22 @@ def test_policy_preset_overrides_are_deep_merged() -> None:
     assert s.policy.tier("elite").value_boost == 0.5
     assert s.policy.tier("elite").relaxation[0].concierge
     assert s.policy.offer.auto_accept and s.policy.offer.timeout_s == 20.0
+
+
+def test_policy_without_preset_overrides_the_default_policy() -> None:
+    """Without a preset, tables merge into the default policy key by key, the tiers
+    given replace its one 'standard' tier, and explanations are off unless asked."""
+    base = tomllib.loads(MINIMAL)
+    base["streams"][0]["tiers"] = {"gold": 1}
+    s = Scenario.from_mapping(
+        {**base, "policy": {"channels": {"voice": {"wrap_up_s": 5}}, "tiers": [{"name": "gold"}]}}
+    )
+    assert s.policy.tier_names == ("gold",)
+    assert s.policy.channels["voice"] == ChannelPolicy(cost=100, exclusive=True, wrap_up_s=5)  # type: ignore[index]
+    assert s.policy.channels["chat"] == Policy().channels["chat"]  # type: ignore[index]
+    assert (s.policy.explain_history, s.policy.offer.auto_accept) == (0, True)
+    asked = {"explain_history": 7, "tiers": [{"name": "gold"}]}
+    assert Scenario.from_mapping({**base, "policy": asked}).policy.explain_history == 7
 
 
 def _error(tmp_path: Path, name: str, text: str) -> PolicyError:
@@ -169,6 +188,31 @@ def test_units() -> None:
     for bad in ("8h30", "soon", -1, True):
         with pytest.raises(ValueError, match=r"expected|must be"):
             parse_duration(bad)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [
+        ("horizon", 10**400, "duration must be a finite number of seconds"),
+        ("horizon", "1" + "0" * 400, "duration must be a finite number of seconds"),
+        ("interval", True, "duration must be a finite number of seconds, got True"),
+        ("start", -60, "time of day must be >= 0, got -60"),
+        ("start", math.nan, "time of day must be a finite number of seconds"),
+    ],
+)
+def test_times_follow_the_shared_rule(field: str, value: Any, needle: str) -> None:
+    data = tomllib.loads(MINIMAL)
+    with pytest.raises(PolicyError) as info:
+        Scenario.from_mapping({**data, field: value})
+    assert info.value.location == field
+    assert needle in str(info.value)
+
+
+def test_units_name_what_they_parse() -> None:
+    with pytest.raises(InvalidArgument, match="--interval must be written like '30m'"):
+        parse_duration("soon", "--interval")
+    with pytest.raises(InvalidArgument, match="--start must be written like '08:30'"):
+        parse_clock("8h", "--start")
 
 
 def test_json_schema_documents_the_file() -> None:

@@ -18,8 +18,6 @@ buys priority, never starvation.
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -29,6 +27,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tierroute.errors import PolicyError
 from tierroute.models import Channel, Severity
+from tierroute.policy.loading import (
+    policy_fields,
+    pydantic_error_to_policy_error,
+    read_mapping_file,
+)
 from tierroute.promises.model import PromisePolicy
 
 __all__ = [
@@ -38,9 +41,6 @@ __all__ = [
     "RelaxationStep",
     "Strategy",
     "TierPolicy",
-    "load_mapping_file",
-    "merge_policy_overrides",
-    "pydantic_error_to_policy_error",
 ]
 
 
@@ -353,15 +353,19 @@ class Policy(_Frozen):
     # -- loading ---------------------------------------------------------------------
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], *, source: str | None = None) -> Policy:
+    def from_mapping(
+        cls, data: Mapping[str, Any], *, source: str | None = None, text: str | None = None
+    ) -> Policy:
         """Build a policy from a mapping, raising :class:`PolicyError` on bad input.
 
         Args:
             data: The policy fields. A ``preset`` key names a built-in preset that
                 the other keys override: tables merge key by key (``offer =
                 {auto_accept = true}`` keeps the preset's timeout), ``tiers`` merge
-                by tier ``name`` (unknown names are appended), other values replace.
+                by tier ``name`` (unknown names are appended), other values replace
+                (see :func:`~tierroute.policy.loading.policy_fields`).
             source: Name of the file the mapping came from, for error messages.
+            text: The file's text, to give the line of a bad field.
 
         >>> p = Policy.from_mapping({"preset": "prestige", "offer": {"auto_accept": True},
         ...                          "tiers": [{"name": "elite", "value_boost": 0.5}]})
@@ -370,23 +374,13 @@ class Policy(_Frozen):
         >>> [s.name for s in p.tier("elite").relaxation][0]
         'concierge'
         """
-        payload = dict(data)
-        preset = payload.pop("preset", None)
-        if preset is not None:
-            from tierroute.policy.presets import get_preset
-
-            try:
-                base = get_preset(str(preset)).model_dump(mode="json")
-            except KeyError as exc:
-                where = f"{source}: " if source else ""
-                raise PolicyError(
-                    f"{where}preset: {exc.args[0]}", source=source, location="preset"
-                ) from None
-            payload = merge_policy_overrides(base, payload)
+        fields = policy_fields(data, source=source)
         try:
-            return cls.model_validate(payload)
+            return cls.model_validate(fields)
         except ValidationError as exc:
-            raise pydantic_error_to_policy_error(exc, source=source, what="policy") from None
+            raise pydantic_error_to_policy_error(
+                exc, source=source, what="policy", text=text
+            ) from None
 
     @classmethod
     def from_file(cls, path: str | Path) -> Policy:
@@ -394,114 +388,12 @@ class Policy(_Frozen):
 
         Raises:
             PolicyError: Unreadable file, syntax error or invalid field; the message
-                names the file and the field.
+                names the file, the field and (TOML, YAML) its line.
         """
-        return cls.from_mapping(load_mapping_file(path), source=str(path))
+        data, text = read_mapping_file(path)
+        return cls.from_mapping(data, source=str(path), text=text)
 
     @classmethod
     def json_schema(cls) -> dict[str, Any]:
         """The JSON Schema of a policy file."""
         return cls.model_json_schema()
-
-
-def _merge(base: Any, over: Any) -> Any:
-    if isinstance(base, dict) and isinstance(over, Mapping):
-        out = dict(base)
-        for k, v in over.items():
-            out[k] = _merge(base[k], v) if k in base else v
-        return out
-    return over
-
-
-def merge_policy_overrides(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep-merge policy overrides into a preset's fields.
-
-    Tables merge key by key, ``tiers`` merge by tier ``name`` (new names are appended),
-    other values replace. Used for ``preset = "..."`` in policy and scenario files.
-
-    >>> base = {"offer": {"timeout_s": 20.0, "auto_accept": False},
-    ...         "tiers": [{"name": "a", "value_boost": 0.1}]}
-    >>> merged = merge_policy_overrides(base, {"offer": {"auto_accept": True},
-    ...                                         "tiers": [{"name": "b"}]})
-    >>> merged["offer"]
-    {'timeout_s': 20.0, 'auto_accept': True}
-    >>> merged["tiers"]
-    [{'name': 'a', 'value_boost': 0.1}, {'name': 'b'}]
-    """
-    tiers = over.get("tiers")
-    out = _merge(base, {k: v for k, v in over.items() if k != "tiers"})
-    if isinstance(tiers, list) and all(isinstance(t, Mapping) and "name" in t for t in tiers):
-        merged = [dict(t) for t in base["tiers"]]
-        index = {t["name"]: i for i, t in enumerate(merged)}
-        for t in tiers:
-            if t["name"] in index:
-                merged[index[t["name"]]] = _merge(merged[index[t["name"]]], t)
-            else:
-                merged.append(dict(t))
-        out["tiers"] = merged
-    elif tiers is not None:
-        out["tiers"] = tiers
-    return dict(out)
-
-
-def load_mapping_file(path: str | Path) -> dict[str, Any]:
-    """Read a TOML, YAML or JSON file into a mapping.
-
-    Raises:
-        PolicyError: The file cannot be read or parsed; the message names the file and,
-            where the parser reports it, the line.
-    """
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyError(f"{p}: cannot read file: {exc.strerror}", source=str(p)) from None
-    except UnicodeDecodeError as exc:
-        raise PolicyError(
-            f"{p}: not UTF-8 text (byte {exc.start}: {exc.reason})", source=str(p)
-        ) from None
-    suffix = p.suffix.lower()
-    try:
-        if suffix == ".toml":
-            data: Any = tomllib.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            try:
-                import yaml
-            except ImportError:  # pragma: no cover - depends on the environment
-                raise PolicyError(
-                    f"{p}: reading YAML needs PyYAML (pip install 'tierroute[yaml]')",
-                    source=str(p),
-                ) from None
-            data = yaml.safe_load(text)
-        elif suffix == ".json":
-            data = json.loads(text)
-        else:
-            raise PolicyError(
-                f"{p}: unknown file type {suffix!r} (use .toml, .yaml, .yml or .json)",
-                source=str(p),
-            )
-    except PolicyError:
-        raise
-    except Exception as exc:  # parser errors of three libraries; each names the line
-        raise PolicyError(f"{p}: syntax error: {exc}", source=str(p)) from None
-    if not isinstance(data, dict):
-        raise PolicyError(f"{p}: expected a table/mapping at the top level", source=str(p))
-    return data
-
-
-def pydantic_error_to_policy_error(
-    exc: ValidationError, *, source: str | None, what: str
-) -> PolicyError:
-    """Turn a pydantic validation error into a :class:`PolicyError` naming every bad
-    field as a dotted path (``tiers.1.relaxation.0.wait_s``)."""
-    problems = []
-    first_loc = None
-    for err in exc.errors():
-        loc = ".".join(str(part) for part in err["loc"]) or "(top level)"
-        first_loc = first_loc or loc
-        value = err.get("input")
-        shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
-        problems.append(f"  {loc}: {err['msg']}{shown}")
-    where = f"{source}: " if source else ""
-    message = f"{where}invalid {what}:\n" + "\n".join(problems)
-    return PolicyError(message, source=source, location=first_loc)

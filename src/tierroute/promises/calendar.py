@@ -47,6 +47,7 @@ globally.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import re
@@ -65,6 +66,7 @@ from pydantic import (
     model_validator,
 )
 
+from tierroute._args import finite_number
 from tierroute.errors import InvalidArgument, PolicyError
 
 __all__ = [
@@ -106,13 +108,19 @@ _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
 def _check_number(value: object, name: str) -> float:
-    """``value`` as a float, or :class:`InvalidArgument` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InvalidArgument(f"{name} must be a number of seconds, got {value!r}")
-    result = float(value)
-    if not math.isfinite(result):
-        raise InvalidArgument(f"{name} must be finite, got {value!r}")
-    return result
+    """``value`` as a finite float by the shared rule
+    (:func:`tierroute._args.finite_number`); numpy numbers and fractions (any
+    :class:`numbers.Real`) are converted to a float first.
+
+    >>> _check_number(10**400, "t")
+    Traceback (most recent call last):
+    ...
+    tierroute.errors.InvalidArgument: t must be a finite number, got 1000...000 (401 digits)
+    """
+    if isinstance(value, numbers.Real) and not isinstance(value, int | float):
+        with contextlib.suppress(OverflowError):  # beyond the float range: refused below
+            value = float(value)
+    return finite_number(value, name)
 
 
 def _check_duration(value: object, name: str) -> float:

@@ -21,8 +21,6 @@ November) counts in October for a New York account.
 
 from __future__ import annotations
 
-import math
-import numbers
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -31,10 +29,12 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
+from tierroute._args import text
 from tierroute.errors import InvalidArgument
 from tierroute.promises.calendar import (
     UNIX_EPOCH,
     BusinessCalendar,
+    _check_number,
     _epoch_seconds,
     _Model,
     _zone,
@@ -290,9 +290,9 @@ def _get(record: object, name: str, alias: str | None = None) -> object:
 def _text(value: object, where: str) -> str:
     if value is _MISSING:
         raise InvalidArgument(f"{where} is missing")
-    if not isinstance(value, str) or not value:
-        raise InvalidArgument(f"{where} must be a non-empty string, got {value!r}")
-    return value
+    checked = text(value, where)
+    assert checked is not None  # not optional, so never None
+    return checked
 
 
 def compute_credits(
@@ -345,65 +345,92 @@ def compute_credits(
     ...
     tierroute.errors.InvalidArgument: fees has no monthly fee for account 'acme' (owed a credit for 2026-03)
     """  # noqa: E501
+    rule = _checked_rule(rule)
+    _check_fees(fees)
+    if isinstance(breaches, str | bytes | Mapping) or not isinstance(breaches, Iterable):
+        raise InvalidArgument(f"breaches must be an iterable of breach records, got {breaches!r}")
+    epoch_s = _epoch_seconds(epoch)
+    zones = _Zones(timezone)
+    counts: dict[tuple[str, str], int] = {}
+    for i, record in enumerate(breaches):
+        key = _period_and_account(record, f"breaches[{i}]", rule, epoch_s, zones)
+        if key is not None:
+            counts[key] = counts.get(key, 0) + 1
+    return _credits(counts, fees, rule)
+
+
+def _checked_rule(rule: object) -> CreditRule:
     if rule is None:
-        rule = CreditRule()
-    elif not isinstance(rule, CreditRule):
+        return CreditRule()
+    if not isinstance(rule, CreditRule):
         raise InvalidArgument(f"rule must be a CreditRule, got {rule!r}")
+    return rule
+
+
+def _check_fees(fees: object) -> None:
     if not isinstance(fees, Mapping):
         raise InvalidArgument(f"fees must be a mapping of account to monthly fee, got {fees!r}")
     for account, fee in fees.items():
         if not isinstance(account, str):
             raise InvalidArgument(f"fees keys must be account names, got {account!r}")
-        if (
-            isinstance(fee, bool)
-            or not isinstance(fee, numbers.Real)
-            or not math.isfinite(fee)
-            or fee < 0
-        ):
-            raise InvalidArgument(f"fees[{account!r}] must be a finite number >= 0, got {fee!r}")
-    if isinstance(breaches, str | bytes | Mapping) or not isinstance(breaches, Iterable):
-        raise InvalidArgument(f"breaches must be an iterable of breach records, got {breaches!r}")
-    e = _epoch_seconds(epoch)
+        if _check_number(fee, f"fees[{account!r}]") < 0:
+            raise InvalidArgument(f"fees[{account!r}] must be >= 0, got {fee!r}")
 
-    zones: dict[str, tzinfo] = {}
-    shared = None if isinstance(timezone, Mapping) else _zone(timezone)
 
-    def zone_of(account: str) -> tzinfo:
-        if shared is not None:
-            return shared
-        found = zones.get(account)
+class _Zones:
+    """The billing time zone of each account: one shared zone (checked at once) or a
+    mapping account → zone (each entry checked when first needed)."""
+
+    __slots__ = ("_by_account", "_found", "_shared")
+
+    def __init__(self, timezone: TimeZoneLike | Mapping[str, TimeZoneLike]) -> None:
+        self._shared = None if isinstance(timezone, Mapping) else _zone(timezone)
+        self._by_account = timezone if isinstance(timezone, Mapping) else {}
+        self._found: dict[str, tzinfo] = {}
+
+    def of(self, account: str) -> tzinfo:
+        if self._shared is not None:
+            return self._shared
+        found = self._found.get(account)
         if found is None:
-            assert isinstance(timezone, Mapping)
-            if account not in timezone:
+            if account not in self._by_account:
                 raise InvalidArgument(f"timezone has no entry for account {account!r}")
-            found = zones[account] = _zone(timezone[account], f"timezone[{account!r}]")
+            found = _zone(self._by_account[account], f"timezone[{account!r}]")
+            self._found[account] = found
         return found
 
-    counts: dict[tuple[str, str], int] = {}
-    for i, record in enumerate(breaches):
-        where = f"breaches[{i}]"
-        outcome = _get(record, "outcome")
-        raw_account = _get(record, "account")
-        tier = _text(_get(record, "tier"), f"{where}.tier")
-        kind = _text(_get(record, "kind", "promise"), f"{where}.kind")
-        at = _get(record, "at")
-        if at is _MISSING:
-            raise InvalidArgument(f"{where}.at is missing")
-        if isinstance(at, bool) or not isinstance(at, numbers.Real) or not math.isfinite(at):
-            raise InvalidArgument(f"{where}.at must be a finite router time, got {at!r}")
-        if raw_account is None or (outcome is not _MISSING and outcome != "breached"):
-            continue
-        account = _text(raw_account, f"{where}.account")
-        if not rule.counts(tier, kind):
-            continue
-        tz = zone_of(account)
-        try:
-            local = datetime.fromtimestamp(e + float(at), tz)
-        except (OverflowError, OSError, ValueError) as exc:
-            raise InvalidArgument(f"{where}.at={at!r} is out of range ({exc})") from None
-        key = (f"{local.year:04d}-{local.month:02d}", account)
-        counts[key] = counts.get(key, 0) + 1
 
+def _period_and_account(
+    record: object, where: str, rule: CreditRule, epoch_s: float, zones: _Zones
+) -> tuple[str, str] | None:
+    """The (billing period, account) a breach counts in, or ``None`` when it does not
+    count (not billable, not a breach, or not covered by ``rule``). Every field is
+    checked, even of records that do not count."""
+    outcome = _get(record, "outcome")
+    raw_account = _get(record, "account")
+    tier = _text(_get(record, "tier"), f"{where}.tier")
+    kind = _text(_get(record, "kind", "promise"), f"{where}.kind")
+    at = _get(record, "at")
+    if at is _MISSING:
+        raise InvalidArgument(f"{where}.at is missing")
+    at_s = _check_number(at, f"{where}.at")
+    if raw_account is None or (outcome is not _MISSING and outcome != "breached"):
+        return None
+    account = _text(raw_account, f"{where}.account")
+    if not rule.counts(tier, kind):
+        return None
+    try:
+        local = datetime.fromtimestamp(epoch_s + at_s, zones.of(account))
+    except (OverflowError, OSError, ValueError) as exc:
+        raise InvalidArgument(f"{where}.at={at!r} is out of range ({exc})") from None
+    return f"{local.year:04d}-{local.month:02d}", account
+
+
+def _credits(
+    counts: Mapping[tuple[str, str], int], fees: Mapping[str, float], rule: CreditRule
+) -> list[Credit]:
+    """One credit per (period, account) with enough breaches, sorted; every account
+    owed a credit must have a fee."""
     credits: list[Credit] = []
     missing: dict[str, str] = {}
     for (period, account), n in sorted(counts.items()):

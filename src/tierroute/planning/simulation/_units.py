@@ -12,11 +12,13 @@ A *clock time* is seconds since midnight, written as a number or ``"HH:MM"`` /
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
+
+from tierroute._args import finite_time
+from tierroute.errors import InvalidArgument
 
 __all__ = ["ClockTime", "Duration", "format_clock", "parse_clock", "parse_duration"]
 
@@ -26,54 +28,55 @@ _PLAIN = re.compile(r"^\d+(?:\.\d+)?$")
 _UNIT = {"d": 86_400.0, "h": 3_600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        if not math.isfinite(value) or value < 0:
-            raise ValueError(f"must be a finite number >= 0, got {value!r}")
-        return float(value)
-    return None
-
-
-def parse_clock(value: Any) -> float:
+def parse_clock(value: Any, name: str = "time of day") -> float:
     """Seconds since midnight from a number or ``"HH:MM[:SS]"``.
 
+    Args:
+        value: The number or text.
+        name: What to call it in an error message (a field or an option).
+
     Raises:
-        ValueError: Anything else.
+        InvalidArgument: Anything else (a ``ValueError``); numbers follow the shared
+            rule for times (:func:`tierroute._args.finite_time`).
     """
-    n = _number(value)
-    if n is not None:
-        return n
+    if isinstance(value, int | float):  # a bool too: the shared rule refuses it
+        return finite_time(value, name)
     if isinstance(value, str):
         m = _CLOCK.match(value)
         if m:
             hours, minutes, seconds = m.groups()
             return int(hours) * 3600.0 + int(minutes) * 60.0 + float(seconds or 0.0)
-    raise ValueError(f"expected a time of day like '08:30' or seconds, got {value!r}")
+    raise InvalidArgument(f"{name} must be written like '08:30' or in seconds, got {value!r}")
 
 
-def parse_duration(value: Any) -> float:
+def parse_duration(value: Any, name: str = "duration") -> float:
     """Seconds from a number or a string with units (``"1h30m"``, ``"90s"``) or
     without (``"1800"``).
 
     >>> parse_duration("1h30m"), parse_duration("1800"), parse_duration(20)
     (5400.0, 1800.0, 20.0)
 
+    Args:
+        value: The number or text.
+        name: What to call it in an error message (a field or an option).
+
     Raises:
-        ValueError: Anything else.
+        InvalidArgument: Anything else (a ``ValueError``); numbers, written or
+            spelled out, follow the shared rule for times
+            (:func:`tierroute._args.finite_time`).
     """
-    n = _number(value)
-    if n is not None:
-        return n
+    if isinstance(value, int | float):  # a bool too: the shared rule refuses it
+        return finite_time(value, name)
     if isinstance(value, str):
         text = value.strip().replace(" ", "")
         if _PLAIN.match(text):  # a bare number on the command line means seconds
-            return float(text)
+            return finite_time(float(text), name)  # "1" + 400 zeros parses as inf
         parts = _PART.findall(text)
         if parts and "".join(a + b for a, b in parts) == text:
-            return sum(float(a) * _UNIT[b] for a, b in parts)
-    raise ValueError(f"expected a duration like '30m', '1h30m', '90s' or seconds, got {value!r}")
+            return finite_time(sum(float(a) * _UNIT[b] for a, b in parts), name)
+    raise InvalidArgument(
+        f"{name} must be written like '30m', '1h30m', '90s' or in seconds, got {value!r}"
+    )
 
 
 def format_clock(seconds: float) -> str:

@@ -42,13 +42,18 @@ from pydantic import (
     model_validator,
 )
 
-from tierroute.errors import PolicyError
 from tierroute.models import Channel, Severity
-from tierroute.planning.simulation._locate import line_of
 from tierroute.planning.simulation._units import ClockTime, Duration
 from tierroute.planning.simulation.arrivals import ArrivalProfile, IntervalArrivals
 from tierroute.planning.simulation.distributions import Distribution
-from tierroute.policy.model import Policy, load_mapping_file, merge_policy_overrides
+from tierroute.policy.loading import (
+    LocatedError,
+    policy_fields,
+    preset_names,
+    pydantic_error_to_policy_error,
+    read_mapping_file,
+)
+from tierroute.policy.model import Policy
 
 __all__ = [
     "AgentGroup",
@@ -64,14 +69,6 @@ __all__ = [
 _Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 _Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 _Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-
-
-class _Located(ValueError):
-    """A cross-field error that knows the dotted path of the field at fault."""
-
-    def __init__(self, loc: str, message: str) -> None:
-        super().__init__(message)
-        self.loc = loc
 
 
 class _Frozen(BaseModel):
@@ -108,7 +105,9 @@ class Shift(_Frozen):
     @model_validator(mode="after")
     def _check(self) -> Shift:
         if self.end is not None and self.end <= self.start:
-            raise _Located("end", f"end ({self.end:g} s) must be after start ({self.start:g} s)")
+            raise LocatedError(
+                "end", f"end ({self.end:g} s) must be after start ({self.start:g} s)"
+            )
         return self
 
 
@@ -175,7 +174,9 @@ class Period(_Frozen):
     @model_validator(mode="after")
     def _check(self) -> Period:
         if self.end <= self.start:
-            raise _Located("end", f"end ({self.end:g} s) must be after start ({self.start:g} s)")
+            raise LocatedError(
+                "end", f"end ({self.end:g} s) must be after start ({self.start:g} s)"
+            )
         return self
 
 
@@ -259,44 +260,30 @@ class Backlog(_Frozen):
     age: Duration = 0.0
 
 
-def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in over.items():
-        if isinstance(v, Mapping) and isinstance(out.get(k), dict):
-            out[k] = _deep_merge(out[k], v)
-        else:
-            out[k] = v
-    return out
-
-
 def _policy_input(value: Any) -> Any:
-    """Preset + overrides → policy fields, deep-merged, with auto-accept forced on."""
+    """Policy fields: the preset named, or the default policy, with the scenario's
+    overrides merged over it (:func:`~tierroute.policy.loading.policy_fields`),
+    auto-accept forced on and no explanations kept (a simulation never asks why,
+    which keeps the hot path lean) unless the scenario asks for them."""
     if isinstance(value, Policy):
         value = value.model_dump(mode="json")
     if value is None:
         value = {}
     if not isinstance(value, Mapping):
         return value  # pydantic reports the type error
-    data = dict(value)
-    preset = data.pop("preset", None)
-    if preset is not None:
-        from tierroute.policy.presets import get_preset
-
-        try:
-            base = get_preset(str(preset)).model_dump(mode="json")
-        except KeyError as exc:
-            raise ValueError(str(exc.args[0])) from None
-        base["explain_history"] = 0  # a simulation never asks why; keep the hot path lean
-        # the same merge as Policy.from_mapping: tables key by key, tiers by name
-        merged = merge_policy_overrides(base, data)
-    else:
-        base = Policy().model_dump(mode="json")
-        base["explain_history"] = 0
-        merged = _deep_merge(base, data)  # tables key by key; lists (tiers) replace
+    merged = policy_fields({"explain_history": 0, **value}, defaults=_default_policy_fields())
     offer = merged.get("offer")
     if isinstance(offer, dict):
         merged["offer"] = {**offer, "auto_accept": True}
     return merged
+
+
+def _default_policy_fields() -> dict[str, Any]:
+    """The default policy's fields without its tiers: with no preset, a scenario's
+    tiers replace the default ``standard`` tier instead of joining it."""
+    fields = Policy().model_dump(mode="json")
+    del fields["tiers"]
+    return fields
 
 
 PolicyField = Annotated[
@@ -312,7 +299,7 @@ PolicyField = Annotated[
                 "tiers replaced). offer.auto_accept is forced on. "
                 "Fields: see `tierroute schema policy`."
             ),
-            "properties": {"preset": {"type": "string", "enum": ["prestige"]}},
+            "properties": {"preset": {"type": "string", "enum": list(preset_names())}},
         }
     ),
 ]
@@ -419,7 +406,9 @@ class Scenario(_Frozen):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise _to_policy_error(exc, source, text) from None
+            raise pydantic_error_to_policy_error(
+                exc, source=source, what="scenario", text=text
+            ) from None
 
     @classmethod
     def from_file(cls, path: str | Path) -> Scenario:
@@ -429,8 +418,7 @@ class Scenario(_Frozen):
             PolicyError: Unreadable file, syntax error or invalid field; the message
                 names the file, the field's dotted path and (TOML, YAML) its line.
         """
-        data = load_mapping_file(path)
-        text = Path(path).read_text(encoding="utf-8")
+        data, text = read_mapping_file(path)
         return cls.from_mapping(data, source=str(path), text=text)
 
     @classmethod
@@ -445,84 +433,90 @@ def _policy_model(data: Mapping[str, Any]) -> Policy:
 
 def _cross_check(s: Scenario) -> None:
     """Checks that need several fields; each error names its field's path."""
-    policy = s.policy
-    n = s.n_intervals
-    tiers = set(policy.tier_names)
     if s.warmup >= s.horizon:
-        raise _Located("warmup", f"warmup ({s.warmup:g} s) must be shorter than the horizon")
+        raise LocatedError("warmup", f"warmup ({s.warmup:g} s) must be shorter than the horizon")
     _unique([g.name for g in s.agents], "agents", "agent group")
     _unique([st.name for st in s.streams], "streams", "stream")
-    has_concierge = any(g.concierge for g in s.agents)
     for i, g in enumerate(s.agents):
-        where = f"agents.{i}"
-        if g.count_per_interval is not None and len(g.count_per_interval) != n:
-            raise _Located(
-                f"{where}.count_per_interval",
-                f"has {len(g.count_per_interval)} values; the horizon has {n} intervals",
-            )
-        try:
-            policy.seniority_index(g.seniority)
-        except ValueError as exc:
-            raise _Located(f"{where}.seniority", str(exc)) from None
-        for skill, prof in g.skills.items():
-            if prof > policy.max_proficiency:
-                raise _Located(
-                    f"{where}.skills.{skill}",
-                    f"proficiency {prof} exceeds the policy's max_proficiency "
-                    f"{policy.max_proficiency}",
-                )
-        for ch, k in g.channels.items():
-            cost = policy.channels[ch].cost
-            if k and cost > g.capacity:
-                raise _Located(
-                    f"{where}.channels.{ch.value}",
-                    f"a {ch.value} contact costs {cost} capacity units, more than the "
-                    f"group's capacity {g.capacity}",
-                )
+        _check_agent_group(g, f"agents.{i}", s)
     for i, st in enumerate(s.streams):
-        where = f"streams.{i}"
-        if isinstance(st.arrivals, IntervalArrivals) and len(st.arrivals.per_interval) != n:
-            raise _Located(
-                f"{where}.arrivals.per_interval",
-                f"has {len(st.arrivals.per_interval)} values; the horizon has {n} intervals",
-            )
-        for field in ("tiers", "min_seniority", "value"):
-            for t in getattr(st, field):
-                if t not in tiers:
-                    raise _Located(
-                        f"{where}.{field}.{t}",
-                        f"unknown tier {t!r}; the policy's tiers are {sorted(tiers)}",
-                    )
-        for t, level in st.min_seniority.items():
-            try:
-                policy.seniority_index(level)
-            except ValueError as exc:
-                raise _Located(f"{where}.min_seniority.{t}", str(exc)) from None
-        for skill, prof in st.skills.items():
-            if prof > policy.max_proficiency:
-                raise _Located(
-                    f"{where}.skills.{skill}",
-                    f"proficiency {prof} exceeds the policy's max_proficiency "
-                    f"{policy.max_proficiency}",
-                )
-        if st.concierge_share > 0 and not has_concierge:
-            raise _Located(
-                f"{where}.concierge_share",
-                "no agent group has concierge = true to be a named concierge",
-            )
-        if not any(g.channels.get(st.channel, 0) > 0 for g in s.agents):
-            raise _Located(f"{where}.channel", f"no agent group takes {st.channel.value}")
+        _check_stream(st, f"streams.{i}", s)
+    tiers = set(s.policy.tier_names)
     for field in ("accounts", "monthly_fee"):
         for t in getattr(s, field):
             if t not in tiers:
-                raise _Located(
+                raise LocatedError(
                     f"{field}.{t}", f"unknown tier {t!r}; the policy's tiers are {sorted(tiers)}"
                 )
     names = {st.name for st in s.streams}
     for i, b in enumerate(s.backlog):
         if b.stream not in names:
-            raise _Located(
+            raise LocatedError(
                 f"backlog.{i}.stream", f"unknown stream {b.stream!r}; streams are {sorted(names)}"
+            )
+
+
+def _check_agent_group(g: AgentGroup, where: str, s: Scenario) -> None:
+    """An agent group against the horizon and the policy."""
+    policy, n = s.policy, s.n_intervals
+    if g.count_per_interval is not None and len(g.count_per_interval) != n:
+        raise LocatedError(
+            f"{where}.count_per_interval",
+            f"has {len(g.count_per_interval)} values; the horizon has {n} intervals",
+        )
+    _check_seniority(g.seniority, f"{where}.seniority", policy)
+    _check_skills(g.skills, where, policy)
+    for ch, k in g.channels.items():
+        cost = policy.channels[ch].cost
+        if k and cost > g.capacity:
+            raise LocatedError(
+                f"{where}.channels.{ch.value}",
+                f"a {ch.value} contact costs {cost} capacity units, more than the "
+                f"group's capacity {g.capacity}",
+            )
+
+
+def _check_stream(st: ContactStream, where: str, s: Scenario) -> None:
+    """A contact stream against the horizon, the policy and the agent groups."""
+    policy, n = s.policy, s.n_intervals
+    tiers = set(policy.tier_names)
+    if isinstance(st.arrivals, IntervalArrivals) and len(st.arrivals.per_interval) != n:
+        raise LocatedError(
+            f"{where}.arrivals.per_interval",
+            f"has {len(st.arrivals.per_interval)} values; the horizon has {n} intervals",
+        )
+    for field in ("tiers", "min_seniority", "value"):
+        for t in getattr(st, field):
+            if t not in tiers:
+                raise LocatedError(
+                    f"{where}.{field}.{t}",
+                    f"unknown tier {t!r}; the policy's tiers are {sorted(tiers)}",
+                )
+    for t, level in st.min_seniority.items():
+        _check_seniority(level, f"{where}.min_seniority.{t}", policy)
+    _check_skills(st.skills, where, policy)
+    if st.concierge_share > 0 and not any(g.concierge for g in s.agents):
+        raise LocatedError(
+            f"{where}.concierge_share",
+            "no agent group has concierge = true to be a named concierge",
+        )
+    if not any(g.channels.get(st.channel, 0) > 0 for g in s.agents):
+        raise LocatedError(f"{where}.channel", f"no agent group takes {st.channel.value}")
+
+
+def _check_seniority(level: int | str, loc: str, policy: Policy) -> None:
+    try:
+        policy.seniority_index(level)
+    except ValueError as exc:
+        raise LocatedError(loc, str(exc)) from None
+
+
+def _check_skills(skills: Mapping[str, int], where: str, policy: Policy) -> None:
+    for skill, prof in skills.items():
+        if prof > policy.max_proficiency:
+            raise LocatedError(
+                f"{where}.skills.{skill}",
+                f"proficiency {prof} exceeds the policy's max_proficiency {policy.max_proficiency}",
             )
 
 
@@ -530,31 +524,5 @@ def _unique(names: list[str], where: str, what: str) -> None:
     seen: set[str] = set()
     for i, name in enumerate(names):
         if name in seen:
-            raise _Located(f"{where}.{i}.name", f"duplicate {what} name {name!r}")
+            raise LocatedError(f"{where}.{i}.name", f"duplicate {what} name {name!r}")
         seen.add(name)
-
-
-def _to_policy_error(exc: ValidationError, source: str | None, text: str | None) -> PolicyError:
-    """A :class:`PolicyError` naming each bad field's dotted path (and line)."""
-    problems = []
-    first_loc: str | None = None
-    for err in exc.errors():
-        parts = [str(p) for p in err["loc"]]
-        inner = err.get("ctx", {}).get("error")
-        msg = err["msg"]
-        if isinstance(inner, _Located):
-            parts += inner.loc.split(".")
-            msg = str(inner)
-        elif msg.startswith("Value error, "):
-            msg = msg[len("Value error, ") :]
-        loc = ".".join(parts) or "(top level)"
-        first_loc = first_loc or loc
-        line = line_of(text, source, parts) if text is not None else None
-        at = f" (line {line})" if line is not None else ""
-        value = err.get("input")
-        shown = "" if isinstance(value, dict | list | tuple) or inner else f" (got {value!r})"
-        problems.append(f"  {loc}{at}: {msg}{shown}")
-    where = f"{source}: " if source else ""
-    return PolicyError(
-        f"{where}invalid scenario:\n" + "\n".join(problems), source=source, location=first_loc
-    )
