@@ -154,9 +154,20 @@ _PLAIN: Final = (_plain, _same)
 
 
 class _Kind:
-    """One operation: its router method's name and parameters (``now`` aside)."""
+    """One operation: its router method's name and parameters (``now`` aside), with
+    what records need of them worked out once (a record is built per call)."""
 
-    __slots__ = ("keywords", "name", "names", "optional", "params", "positional", "required")
+    __slots__ = (
+        "encoders",
+        "keywords",
+        "name",
+        "names",
+        "optional",
+        "params",
+        "plain",
+        "positional",
+        "required",
+    )
 
     def __init__(self, name: str, *params: _Param) -> None:
         self.name = name
@@ -166,6 +177,9 @@ class _Kind:
         self.optional = self.names - self.required
         self.positional = tuple(p.name for p in params if not p.keyword)
         self.keywords = tuple(p.name for p in params if p.keyword)
+        self.encoders = tuple((p.name, p.encode) for p in params)
+        # The arguments are JSON data as they are (ids): encoding copies them.
+        self.plain = all(p.encode is _same for p in params)
 
 
 def _p(
@@ -206,10 +220,12 @@ OPERATION_NAMES: Final[tuple[str, ...]] = tuple(_OPERATIONS)
 
 
 def _kind(name: str) -> _Kind:
-    kind = _OPERATIONS.get(name) if isinstance(name, str) else None
-    if kind is None:
-        raise InvalidArgument(f"operation must be one of {list(OPERATION_NAMES)}, got {name!r}")
-    return kind
+    try:
+        return _OPERATIONS[name]
+    except (KeyError, TypeError):  # TypeError: not hashable, so not a name
+        raise InvalidArgument(
+            f"operation must be one of {list(OPERATION_NAMES)}, got {name!r}"
+        ) from None
 
 
 # ---------------------------------------------------------------------- records
@@ -247,10 +263,19 @@ class Operation:
     def __init__(
         self, name: str, args: Mapping[str, Any] | None = None, now: float | None = None
     ) -> None:
-        kind = _kind(name)
-        given = {} if args is None else {k: v for k, v in args.items() if v is not KEEP}
+        try:
+            kind = _OPERATIONS[name]
+        except (KeyError, TypeError):
+            kind = _kind(name)  # raises the error that names the operations
+        if args is None:
+            given: dict[str, Any] = {}
+        elif kind.optional:
+            given = {k: v for k, v in args.items() if v is not KEEP}
+        else:
+            given = dict(args)
         keys = given.keys()
-        if not kind.required <= keys or not keys <= kind.names:
+        # keys == names: the common case, checked first as it is the cheapest
+        if keys != kind.names and not kind.required <= keys <= kind.names:
             hint = f" (optional: {sorted(kind.optional)})" if kind.optional else ""
             raise InvalidArgument(f"{name} needs {sorted(kind.required)}{hint}, got {sorted(keys)}")
         self._kind = kind
@@ -290,10 +315,16 @@ class Operation:
         """
         kind, args = self._kind, self.args
         method: Callable[..., Decisions] = getattr(router, self.name)
-        if not kind.keywords:  # all but add_agent and transfer: no dict to build
-            return method(*[args[n] for n in kind.positional], now=self.now)
-        positional, keywords = self.call_args()
-        return method(*positional, now=self.now, **keywords)
+        if kind.keywords:  # add_agent and transfer
+            positional, keywords = self.call_args()
+            return method(*positional, now=self.now, **keywords)
+        # By arity, sparing the list and the * call on the journal's path.
+        names = kind.positional
+        if len(names) == 1:
+            return method(args[names[0]], now=self.now)
+        if not names:
+            return method(now=self.now)
+        return method(*[args[n] for n in names], now=self.now)
 
     def encode(self) -> dict[str, Any]:
         """The arguments as JSON data (``now`` aside: the journal records the time
@@ -303,8 +334,14 @@ class Operation:
             InvalidArgument: A spec argument is not an :class:`AgentSpec` or
                 :class:`ContactSpec`.
         """
-        args = self.args
-        return {p.name: p.encode(args[p.name]) for p in self._kind.params if p.name in args}
+        kind, args = self._kind, self.args
+        if kind.plain:
+            return dict(args)
+        out = {}  # a loop, not a comprehension: this runs per journaled call
+        for name, encode in kind.encoders:
+            if name in args:
+                out[name] = encode(args[name])
+        return out
 
     @classmethod
     def decode(cls, name: str, data: Mapping[str, Any], now: float | None) -> Operation:

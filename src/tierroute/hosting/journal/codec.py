@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
 from tierroute.models import Offer
 
 __all__ = ["call_payload", "digest", "dumps", "snapshot_payload"]
 
 
-def dumps(data: Any) -> str:
-    """Compact JSON; NaN and infinities refused (they are not JSON)."""
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+dumps: Final[Callable[[Any], str]] = _ENCODER.encode
+"""Compact JSON; NaN and infinities refused (they are not JSON). One encoder for
+every call: ``json.dumps`` with options builds a new one each time, which costs more
+than encoding a record."""
 
 
 def digest(offers: list[Offer]) -> list[list[str]]:
@@ -34,13 +37,12 @@ def digest(offers: list[Offer]) -> list[list[str]]:
 def call_payload(seq: int, op: str, now: float, args: str, offers: list[Offer]) -> bytes:
     """The payload of a call record; ``args`` is already JSON text.
 
-    Written by hand rather than by ``json.dumps`` of a dict: it is on the path of
-    every journaled call, and only ``now`` and the offers need encoding here.
+    Written by hand rather than by one ``dumps`` of a dict: it is on the path of every
+    journaled call. ``now`` is a router time, a finite float (the router refuses
+    others), so its ``repr`` is its JSON; most calls make no offer.
     """
-    return (
-        f'{{"seq":{seq},"op":"{op}","now":{dumps(now)},'
-        f'"args":{args},"offers":{dumps(digest(offers))}}}'
-    ).encode()
+    made = dumps(digest(offers)) if offers else "[]"
+    return f'{{"seq":{seq},"op":"{op}","now":{now!r},"args":{args},"offers":{made}}}'.encode()
 
 
 @functools.cache
