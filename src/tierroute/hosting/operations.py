@@ -349,12 +349,14 @@ class Operation:
 
         Raises:
             InvalidArgument: Unknown operation, or an argument missing or unknown.
-            KeyError, TypeError, ValueError: ``data`` is not what :meth:`encode`
+            KeyError, TypeError, ValueError: An argument is not what :meth:`encode`
                 writes.
         """
         kind = _kind(name)
         if not isinstance(data, Mapping):
             raise TypeError(f"arguments must be a mapping, got {type(data).__name__}")
+        if not data.keys() <= kind.names:  # checked here: the decoding below skips them
+            raise InvalidArgument(f"{name} takes no {sorted(data.keys() - kind.names)}")
         return cls(
             name, {p.name: p.decode(data[p.name]) for p in kind.params if p.name in data}, now
         )
