@@ -132,25 +132,31 @@ def _enc_presence(presence: Any) -> Any:
 # ---------------------------------------------------------------------- the table
 
 
-class _Param(NamedTuple):
-    """One parameter of a router method, as a record carries it."""
+class _Codec(NamedTuple):
+    """How an argument is written as JSON data and read back."""
 
-    name: str
     encode: Callable[[Any], Any]
     """The argument as JSON data; raises InvalidArgument for a value of the wrong type."""
     decode: Callable[[Any], Any]
     """The argument from JSON data, as the router method takes it."""
+
+
+_TEXT: Final = _Codec(_same, _same)
+_AGENT: Final = _Codec(_enc_agent, _dec_agent)
+_CONTACT: Final = _Codec(_enc_contact, _dec_contact)
+_PRESENCE: Final = _Codec(_enc_presence, _same)
+_PLAIN: Final = _Codec(_plain, _same)
+
+
+class _Param(NamedTuple):
+    """One parameter of a router method, as a record carries it."""
+
+    name: str
+    codec: _Codec
     keyword: bool = False
     """Passed by keyword (else positionally, in the table's order)."""
     optional: bool = False
     """May be left out: the router then keeps the current value (a ``KEEP`` default)."""
-
-
-_TEXT: Final = (_same, _same)
-_AGENT: Final = (_enc_agent, _dec_agent)
-_CONTACT: Final = (_enc_contact, _dec_contact)
-_PRESENCE: Final = (_enc_presence, _same)
-_PLAIN: Final = (_plain, _same)
 
 
 class _Kind:
@@ -177,40 +183,30 @@ class _Kind:
         self.optional = self.names - self.required
         self.positional = tuple(p.name for p in params if not p.keyword)
         self.keywords = tuple(p.name for p in params if p.keyword)
-        self.encoders = tuple((p.name, p.encode) for p in params)
+        self.encoders = tuple((p.name, p.codec.encode) for p in params)
         # The arguments are JSON data as they are (ids): encoding copies them.
-        self.plain = all(p.encode is _same for p in params)
-
-
-def _p(
-    name: str,
-    codec: tuple[Callable[[Any], Any], Callable[[Any], Any]],
-    *,
-    keyword: bool = False,
-    optional: bool = False,
-) -> _Param:
-    return _Param(name, codec[0], codec[1], keyword, optional)
+        self.plain = all(p.codec is _TEXT for p in params)
 
 
 _OPERATIONS: Final[dict[str, _Kind]] = {
     kind.name: kind
     for kind in (
-        _Kind("add_agent", _p("spec", _AGENT), _p("presence", _PRESENCE, keyword=True)),
-        _Kind("remove_agent", _p("agent_id", _TEXT)),
-        _Kind("update_agent", _p("spec", _AGENT)),
-        _Kind("set_agent_state", _p("agent_id", _TEXT), _p("presence", _PRESENCE)),
-        _Kind("submit", _p("contact", _CONTACT)),
-        _Kind("abandon", _p("contact_id", _TEXT)),
+        _Kind("add_agent", _Param("spec", _AGENT), _Param("presence", _PRESENCE, keyword=True)),
+        _Kind("remove_agent", _Param("agent_id", _TEXT)),
+        _Kind("update_agent", _Param("spec", _AGENT)),
+        _Kind("set_agent_state", _Param("agent_id", _TEXT), _Param("presence", _PRESENCE)),
+        _Kind("submit", _Param("contact", _CONTACT)),
+        _Kind("abandon", _Param("contact_id", _TEXT)),
         _Kind(
             "transfer",
-            _p("contact_id", _TEXT),
-            _p("skills", _PLAIN, keyword=True, optional=True),
-            _p("language", _PLAIN, keyword=True, optional=True),
-            _p("min_seniority", _PLAIN, keyword=True, optional=True),
+            _Param("contact_id", _TEXT),
+            _Param("skills", _PLAIN, keyword=True, optional=True),
+            _Param("language", _PLAIN, keyword=True, optional=True),
+            _Param("min_seniority", _PLAIN, keyword=True, optional=True),
         ),
-        _Kind("accept", _p("offer_id", _TEXT)),
-        _Kind("reject", _p("offer_id", _TEXT)),
-        _Kind("complete", _p("offer_id", _TEXT)),
+        _Kind("accept", _Param("offer_id", _TEXT)),
+        _Kind("reject", _Param("offer_id", _TEXT)),
+        _Kind("complete", _Param("offer_id", _TEXT)),
         _Kind("advance"),
     )
 }
@@ -358,7 +354,7 @@ class Operation:
         if not data.keys() <= kind.names:  # checked here: the decoding below skips them
             raise InvalidArgument(f"{name} takes no {sorted(data.keys() - kind.names)}")
         return cls(
-            name, {p.name: p.decode(data[p.name]) for p in kind.params if p.name in data}, now
+            name, {p.name: p.codec.decode(data[p.name]) for p in kind.params if p.name in data}, now
         )
 
     def __eq__(self, other: object) -> bool:
