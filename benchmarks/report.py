@@ -260,7 +260,7 @@ def bench_planning(rep: Report, repeat: int) -> None:
 
 def bench_journal(rep: Report, events: int) -> None:
     """Journal overhead per routing call for each durability policy (on this disk)."""
-    from tierroute.hosting.journal import measure_journal_overhead
+    from journal_overhead import measure_journal_overhead
 
     rep.log("journal: overhead per routing call by sync policy")
     us = measure_journal_overhead(events)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from benchmarks.journal_overhead import measure_journal_overhead
 
 from tests import crash_worker as cw
 from tierroute import (
@@ -42,7 +43,6 @@ from tierroute.hosting.journal import (
     TornRecordWarning,
     journal_records,
     load_snapshot,
-    measure_journal_overhead,
     recover,
     save_snapshot,
 )

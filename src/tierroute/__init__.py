@@ -11,25 +11,22 @@ from tierroute.clock import ManualClock
 from tierroute.errors import (
     DuplicateId,
     InvalidArgument,
+    JournalCorrupt,
+    JournalError,
+    JournalReplayError,
+    JournalVersionError,
     PolicyError,
     RoutingStateError,
     TierRouteError,
     TimeWentBackwards,
+    TornRecordWarning,
     UnknownAgent,
     UnknownContact,
     UnknownId,
     UnknownOffer,
 )
 from tierroute.hosting.driver import Applied, RouterDriver
-from tierroute.hosting.journal import (
-    JournalCorrupt,
-    JournaledRouter,
-    JournalError,
-    JournalReplayError,
-    JournalVersionError,
-    TornRecordWarning,
-    recover,
-)
+from tierroute.hosting.journal import JournaledRouter, recover
 from tierroute.models import (
     KEEP,
     LIVE_CHANNELS,

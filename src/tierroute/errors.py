@@ -3,21 +3,39 @@
 Every error raised on purpose by tierroute derives from :class:`TierRouteError`,
 and also from the builtin exception a caller would naturally catch:
 
-=====================  ==========================  ===============================
-class                  also a                      raised when
-=====================  ==========================  ===============================
-``InvalidArgument``    ``ValueError``              an argument has a bad value
-``PolicyError``        ``ValueError``              a policy or scenario is invalid
-``DuplicateId``        ``ValueError``              an id is already in use
-``TimeWentBackwards``  ``ValueError``              ``now`` is before the router's
-``UnknownId``          ``KeyError``                an id is not known
-``UnknownAgent``       ``KeyError``                an agent id is not known
-``UnknownContact``     ``KeyError``                a contact id is not known
-``UnknownOffer``       ``KeyError``                an offer id is not known
-``RoutingStateError``  ``RuntimeError``            a call is not valid in the
-                                                   current state (e.g. accepting
-                                                   an expired offer)
-=====================  ==========================  ===============================
+=========================  =============================  ================================
+class                      also a                         raised when
+=========================  =============================  ================================
+``InvalidArgument``        ``ValueError``                 an argument has a bad value
+``PolicyError``            ``ValueError``                 a policy or scenario is invalid
+``DuplicateId``            ``ValueError``                 an id is already in use
+``TimeWentBackwards``      ``ValueError``                 ``now`` is before the router's
+``UnknownId``              ``KeyError``                   an id is not known
+``UnknownAgent``           ``KeyError``                   an agent id is not known
+``UnknownContact``         ``KeyError``                   a contact id is not known
+``UnknownOffer``           ``KeyError``                   an offer id is not known
+``RoutingStateError``      ``RuntimeError``               a call is not valid in the
+                                                          current state (e.g. accepting
+                                                          an expired offer)
+``JournalError``           ``OSError``                    a journal cannot be used (none
+                                                          there, locked by another
+                                                          process, a write or sync failed)
+``JournalCorrupt``         ``OSError``                    a journal file is damaged other
+                                                          than by a torn last record
+``JournalVersionError``    ``OSError``, ``ValueError``    a journal was written in a
+                                                          newer format than this release
+                                                          reads
+``JournalReplayError``     ``OSError``                    a replayed journal record did
+                                                          not decide as it did when it
+                                                          was recorded
+=========================  =============================  ================================
+
+Subclasses: ``PolicyError``, ``DuplicateId`` and ``TimeWentBackwards`` are
+``InvalidArgument`` errors; ``UnknownAgent``, ``UnknownContact`` and ``UnknownOffer``
+are ``UnknownId`` errors; ``JournalCorrupt``, ``JournalVersionError`` and
+``JournalReplayError`` are ``JournalError`` errors. One warning sits beside the tree:
+``TornRecordWarning`` (a ``RuntimeWarning``), when a journal's torn last record (the
+process died while writing it) is dropped.
 
 A router call that raises leaves the router exactly as it was.
 
@@ -31,15 +49,21 @@ agent 'a9' is not registered
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 __all__ = [
     "DuplicateId",
     "InvalidArgument",
+    "JournalCorrupt",
+    "JournalError",
+    "JournalReplayError",
+    "JournalVersionError",
     "PolicyError",
     "RoutingStateError",
     "TierRouteError",
     "TimeWentBackwards",
+    "TornRecordWarning",
     "UnknownAgent",
     "UnknownContact",
     "UnknownId",
@@ -112,3 +136,66 @@ class UnknownOffer(UnknownId):
 
 class RoutingStateError(TierRouteError, RuntimeError):
     """The call is valid in general but not in the current state."""
+
+
+class JournalError(TierRouteError, OSError):
+    """The journal cannot be used: missing, locked by another process, a write or
+    sync failed, or (subclasses) its content is damaged, newer or inconsistent."""
+
+
+class JournalCorrupt(JournalError):
+    """A journal file is damaged somewhere other than a torn last record.
+
+    Nothing on disk was changed.
+
+    Attributes:
+        path: The damaged file.
+        offset: Byte offset of the damaged header or record.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], offset: int, problem: str) -> None:
+        super().__init__(f"{os.fspath(path)}: {problem} at byte offset {offset}")
+        self.path = os.fspath(path)
+        self.offset = offset
+
+
+class JournalVersionError(JournalError, ValueError):
+    """A journal segment was written in a newer format than this tierroute reads.
+
+    Attributes:
+        path: The segment file.
+        version: Its format version.
+        supported: The newest version this tierroute reads.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], version: int, supported: int) -> None:
+        super().__init__(
+            f"{os.fspath(path)}: journal format version {version} is newer than this "
+            f"tierroute reads ({supported}); upgrade tierroute to recover it"
+        )
+        self.path = os.fspath(path)
+        self.version = version
+        self.supported = supported
+
+
+class JournalReplayError(JournalError):
+    """Replaying a record did not do what it did when it was recorded: the router
+    raised, or made other offers. Usually the journal was written by a tierroute
+    whose routing rules differ; recover it with that version and checkpoint.
+
+    Attributes:
+        path: The segment file.
+        offset: Byte offset of the record.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], offset: int, problem: str) -> None:
+        super().__init__(
+            f"{os.fspath(path)}: replay of the record at byte offset {offset} {problem}"
+        )
+        self.path = os.fspath(path)
+        self.offset = offset
+
+
+class TornRecordWarning(RuntimeWarning):
+    """The last record of the journal was cut short (the process died while writing
+    it) and is dropped. The call it held never returned to its caller."""

@@ -36,15 +36,16 @@ ana c1
 from __future__ import annotations
 
 import asyncio
-import math
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
-from tierroute.errors import InvalidArgument, RoutingStateError, TierRouteError
-from tierroute.hosting.journal import JournaledRouter, JournalError, save_snapshot
-from tierroute.models import AgentSpec, ContactSpec, Offer, Presence
+from tierroute._args import finite_number
+from tierroute.errors import InvalidArgument, JournalError, RoutingStateError
+from tierroute.hosting.journal import JournaledRouter, save_snapshot
+from tierroute.hosting.operations import Operation, perform
+from tierroute.models import KEEP, AgentSpec, ContactSpec, Keep, Offer, Presence
 from tierroute.routing.router import Router
 
 __all__ = ["Applied", "OffersCallback", "RouterDriver"]
@@ -52,8 +53,7 @@ __all__ = ["Applied", "OffersCallback", "RouterDriver"]
 OffersCallback = Callable[[list[Offer]], Awaitable[None]]
 """``async def on_offers(offers)``: called with the offers of each applied event."""
 
-_KEEP: Any = object()
-_STOP: Any = object()
+_STOP: Final[Any] = object()  # ends the driver's queues; never a router argument
 
 
 class Applied(NamedTuple):
@@ -78,9 +78,7 @@ class Applied(NamedTuple):
 
 
 class _Event(NamedTuple):
-    op: str
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
+    op: Operation
     future: asyncio.Future[list[Offer]]
 
 
@@ -124,18 +122,16 @@ class RouterDriver:
             raise InvalidArgument(
                 f"router must be a Router or JournaledRouter, got {type(router).__name__}"
             )
-        if (
-            isinstance(rate, bool)
-            or not isinstance(rate, int | float)
-            or not math.isfinite(rate)
-            or rate <= 0
-        ):
+        if finite_number(rate, "rate") <= 0:
             raise InvalidArgument(f"rate must be a finite number > 0, got {rate!r}")
         for name, fn in (("on_offers", on_offers), ("clock", clock), ("on_applied", on_applied)):
             if fn is not None and not callable(fn):
                 raise InvalidArgument(f"{name} must be callable, got {fn!r}")
         self._router = router
         self._journal = router if isinstance(router, JournaledRouter) else None
+        # How an event is applied: through the journal, or on the bare router.
+        self._via = None if self._journal is None else self._journal.apply
+        self._effect: Applied | None = None  # logged once the caller's future is settled
         self._on_offers = on_offers
         self._clock = clock
         self._rate = float(rate)
@@ -234,83 +230,95 @@ class RouterDriver:
 
     # ------------------------------------------------------------------ events
 
+    async def apply(self, op: Operation) -> list[Offer]:
+        """Apply a call record, serialised with every other event: what each
+        mutating method here does.
+
+        Args:
+            op: The call, without a time: the driver stamps it when applying it.
+
+        Returns:
+            The offers the call made.
+
+        Raises:
+            InvalidArgument: ``op`` carries a time.
+            RoutingStateError: The driver is not running.
+            TierRouteError: What the router method raises.
+
+        A caller cancelled before its event is applied withdraws it; once applied,
+        the event stands (its offers still go to ``on_offers``).
+        """
+        if op.now is not None:
+            raise InvalidArgument(f"the driver sets the time of a call; got now={op.now!r}")
+        if not self._accepting or self._queue is None or self._loop is None:
+            raise RoutingStateError(self._not_running())
+        future: asyncio.Future[list[Offer]] = self._loop.create_future()
+        self._queue.put_nowait(_Event(op, future))
+        return await future
+
     async def add_agent(
         self, spec: AgentSpec, *, presence: Presence | str = Presence.LOGGED_OUT
     ) -> list[Offer]:
         """:meth:`Router.add_agent`, applied by the driver."""
-        return await self._call("add_agent", (spec,), {"presence": presence})
+        return await self.apply(Operation("add_agent", {"spec": spec, "presence": presence}))
 
     async def remove_agent(self, agent_id: str) -> list[Offer]:
         """:meth:`Router.remove_agent`, applied by the driver."""
-        return await self._call("remove_agent", (agent_id,), {})
+        return await self.apply(Operation("remove_agent", {"agent_id": agent_id}))
 
     async def update_agent(self, spec: AgentSpec) -> list[Offer]:
         """:meth:`Router.update_agent`, applied by the driver."""
-        return await self._call("update_agent", (spec,), {})
+        return await self.apply(Operation("update_agent", {"spec": spec}))
 
     async def set_agent_state(self, agent_id: str, presence: Presence | str) -> list[Offer]:
         """:meth:`Router.set_agent_state`, applied by the driver."""
-        return await self._call("set_agent_state", (agent_id, presence), {})
+        args = {"agent_id": agent_id, "presence": presence}
+        return await self.apply(Operation("set_agent_state", args))
 
     async def submit(self, contact: ContactSpec) -> list[Offer]:
         """:meth:`Router.submit`, applied by the driver."""
-        return await self._call("submit", (contact,), {})
+        return await self.apply(Operation("submit", {"contact": contact}))
 
     async def abandon(self, contact_id: str) -> list[Offer]:
         """:meth:`Router.abandon`, applied by the driver."""
-        return await self._call("abandon", (contact_id,), {})
+        return await self.apply(Operation("abandon", {"contact_id": contact_id}))
 
     async def transfer(
         self,
         contact_id: str,
         *,
-        skills: Mapping[str, int] = _KEEP,
-        language: str | None = _KEEP,
-        min_seniority: int | str = _KEEP,
+        skills: Mapping[str, int] | Keep = KEEP,
+        language: str | Keep | None = KEEP,
+        min_seniority: int | str | Keep = KEEP,
     ) -> list[Offer]:
         """:meth:`Router.transfer`, applied by the driver (arguments left out keep
         their values)."""
-        changes = {
-            k: v
-            for k, v in (
-                ("skills", skills),
-                ("language", language),
-                ("min_seniority", min_seniority),
-            )
-            if v is not _KEEP
+        args = {
+            "contact_id": contact_id,
+            "skills": skills,
+            "language": language,
+            "min_seniority": min_seniority,
         }
-        return await self._call("transfer", (contact_id,), changes)
+        return await self.apply(Operation("transfer", args))
 
     async def accept(self, offer_id: str) -> list[Offer]:
         """:meth:`Router.accept`, applied by the driver."""
-        return await self._call("accept", (offer_id,), {})
+        return await self.apply(Operation("accept", {"offer_id": offer_id}))
 
     async def reject(self, offer_id: str) -> list[Offer]:
         """:meth:`Router.reject`, applied by the driver."""
-        return await self._call("reject", (offer_id,), {})
+        return await self.apply(Operation("reject", {"offer_id": offer_id}))
 
     async def complete(self, offer_id: str) -> list[Offer]:
         """:meth:`Router.complete`, applied by the driver."""
-        return await self._call("complete", (offer_id,), {})
+        return await self.apply(Operation("complete", {"offer_id": offer_id}))
 
     async def advance(self) -> list[Offer]:
         """Advance the router to the current time now (the driver does this on its
         own at every deadline)."""
-        return await self._call("advance", (), {})
+        return await self.apply(Operation("advance"))
 
     # ------------------------------------------------------------------ internals
-
-    async def _call(self, op: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Offer]:
-        """Queue an event and wait for its result.
-
-        A caller cancelled before its event is applied withdraws it; once applied,
-        the event stands (its offers still go to ``on_offers``).
-        """
-        if not self._accepting or self._queue is None or self._loop is None:
-            raise RoutingStateError(self._not_running())
-        future: asyncio.Future[list[Offer]] = self._loop.create_future()
-        self._queue.put_nowait(_Event(op, args, kwargs, future))
-        return await future
 
     def _not_running(self) -> str:
         if self._failure is not None:
@@ -371,8 +379,8 @@ class RouterDriver:
         group sync."""
         deadline = self._router.next_deadline()
         if deadline is not None and deadline <= now:
-            offers = self._router.advance(now)
-            self._record(Applied("advance", (), {}, now, offers))
+            perform(self.router, Operation("advance", None, now), self._took_effect, self._via)
+            self._log_effect()
         if self._journal is not None:
             self._journal.sync_if_due()
 
@@ -380,23 +388,29 @@ class RouterDriver:
         future = event.future
         if future.done():  # cancelled by its caller: withdrawn
             return
-        before = self._router.now
         try:
-            offers: list[Offer] = getattr(self._router, event.op)(
-                *event.args, now=now, **event.kwargs
-            )
+            offers = perform(self.router, event.op.at(now), self._took_effect, self._via)
         except Exception as exc:
             future.set_exception(exc)
             if isinstance(exc, JournalError):
                 raise  # the journal is unusable: stop rather than run unjournaled
-            if isinstance(exc, TierRouteError) and self._router.now != before:
-                # Due timers fired before the event was found invalid: the router
-                # stands as advance(now) leaves it. (Not expected: _tick fires due
-                # timers first. Recorded so that replaying on_applied stays exact.)
-                self._record(Applied("advance", (), {}, self._router.now, list(exc.offers)))
+            # Due timers may have fired before the event was found invalid (not
+            # expected: _tick fires them first); perform() reported that advance.
+            self._log_effect()
             return
         future.set_result(offers)
-        self._record(Applied(event.op, event.args, event.kwargs, now, offers))
+        self._log_effect()
+
+    def _took_effect(self, op: Operation, offers: list[Offer]) -> None:
+        """The sink of :func:`perform`: held until the caller's future is settled (an
+        ``on_applied`` callback may cancel the caller)."""
+        args, kwargs = op.call_args()
+        self._effect = Applied(op.name, args, kwargs, self.router.now, offers)
+
+    def _log_effect(self) -> None:
+        applied, self._effect = self._effect, None
+        if applied is not None:
+            self._record(applied)
 
     def _record(self, applied: Applied) -> None:
         self._applied += 1
