@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
+from tierroute.routing._engine import Engine
 from tierroute.routing._hooks import T_EXPIRE, T_RELAX, T_WRAP
 from tierroute.routing._state import (
     ACTIVE,
@@ -12,6 +12,7 @@ from tierroute.routing._state import (
     IN_SERVICE,
     INF,
     OFFERED,
+    READY,
     RESERVED,
     S_MOST_PROFICIENT,
     WAITING,
@@ -20,13 +21,8 @@ from tierroute.routing._state import (
     agent_entry,
 )
 
-if TYPE_CHECKING:
-    from tierroute.routing.router import Router
 
-_READY = 1
-
-
-def check(r: Router) -> None:
+def check(r: Engine) -> None:
     """Raise ``AssertionError`` naming the first broken invariant."""
     cost, excl = r._c.cost, r._c.exclusive
 
@@ -36,7 +32,7 @@ def check(r: Router) -> None:
         agents = [e[-1] for e in live_pool]
         assert len(agents) == len(set(agents)), f"{name}: duplicate agent"
         want = {
-            a for a in pool.members if a.presence == _READY and a.can_take(ch, cost[ch], excl[ch])
+            a for a in pool.members if a.presence == READY and a.can_take(ch, cost[ch], excl[ch])
         }
         assert set(agents) == want, (
             f"{name}: {sorted(x.id for x in agents)} != available {sorted(x.id for x in want)}"
@@ -79,7 +75,7 @@ def check(r: Router) -> None:
         # work conservation: no available eligible agent left beside a waiting contact
         if sig.live:
             for a in agents:
-                if a.presence == _READY and a.can_take(sig.ch, cost[sig.ch], excl[sig.ch]):
+                if a.presence == READY and a.can_take(sig.ch, cost[sig.ch], excl[sig.ch]):
                     for e in live:
                         ex = e[4].excluded
                         assert ex is not None and a.id in ex, (
@@ -145,7 +141,7 @@ def check(r: Router) -> None:
             assert b.key == bkey and len(bkey) == len(g.skills) + 1
             *profs, sen = bkey
             assert b.prof == min(profs, default=0)
-            assert b.ready == sum(a.presence == _READY for a in b.members)
+            assert b.ready == sum(a.presence == READY for a in b.members)
             for a in b.members:
                 assert a.seniority == sen and [a.skills[s] for s in g.skills] == profs
             assert b.sigs == [s for s in g.sigs if s.covers(b)], f"group {gkey}: stale sigs"
@@ -169,7 +165,7 @@ def check(r: Router) -> None:
             assert r._works.get(w.id) is w
         if a.presence == 0:
             assert not a.tasks, f"logged-out agent {aid} holds work"
-        if a.presence != _READY:
+        if a.presence != READY:
             assert all(w.state != RESERVED for w in a.tasks.values()), (
                 f"agent {aid} is not ready but reserved"
             )

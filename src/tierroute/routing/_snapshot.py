@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from heapq import heapify
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 from tierroute.errors import InvalidArgument, RoutingStateError, TierRouteError
 from tierroute.models import Channel
 from tierroute.policy.model import Policy
+from tierroute.routing._engine import Engine
 from tierroute.routing._hooks import T_EXT, T_RELAX
 from tierroute.routing._state import (
     ACTIVE,
@@ -31,8 +32,7 @@ from tierroute.routing._state import (
     Work,
 )
 
-if TYPE_CHECKING:
-    from tierroute.routing.router import Router
+E = TypeVar("E", bound=Engine)
 
 FORMAT = "tierroute.router"  # a format marker, not a module path: it never changes
 VERSION = 1
@@ -69,7 +69,7 @@ def _contact(c: ContactRT) -> dict[str, Any]:
     }
 
 
-def dump(r: Router) -> dict[str, Any]:
+def dump(r: Engine) -> dict[str, Any]:
     """Snapshot data of router ``r``."""
     if r._foreign is not None:
         raise RoutingStateError(
@@ -142,7 +142,7 @@ def dump(r: Router) -> dict[str, Any]:
     }
 
 
-def load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float] | None) -> Router:
+def load(cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | None) -> E:
     """Rebuild a router from snapshot ``data``."""
     if not isinstance(data, Mapping) or data.get("format") != FORMAT:
         raise InvalidArgument("not a tierroute router snapshot (missing format marker)")
@@ -159,7 +159,7 @@ def load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float] 
         raise InvalidArgument(f"corrupt router snapshot: {exc!r}") from None
 
 
-def _make_contact(r: Router, d: Mapping[str, Any]) -> ContactRT:
+def _make_contact(r: Engine, d: Mapping[str, Any]) -> ContactRT:
     c = ContactRT(
         d["id"],
         d["seq"],
@@ -183,7 +183,7 @@ def _make_contact(r: Router, d: Mapping[str, Any]) -> ContactRT:
     return c
 
 
-def _load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float] | None) -> Router:
+def _load(cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | None) -> E:
     policy = Policy.model_validate(data["policy"])
     r = cls(policy, clock=clock, start=float(data["now"]))
     seq = data["seq"]
@@ -263,5 +263,5 @@ def _load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float]
     if "tracker" in data:
         from tierroute.promises.tracker import PromiseTracker
 
-        PromiseTracker.load_state(r, data["tracker"])
+        PromiseTracker.load_state(r, data["tracker"])  # type: ignore[arg-type]
     return r

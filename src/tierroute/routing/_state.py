@@ -33,12 +33,18 @@ STRATEGIES: tuple[Strategy, ...] = tuple(Strategy)
 STRATEGY_INDEX: dict[Strategy, int] = {s: i for i, s in enumerate(STRATEGIES)}
 S_LONGEST_IDLE, S_MOST_PROFICIENT, S_LEAST_OCCUPIED, S_ROUND_ROBIN, S_FAIR_SHARE = range(5)
 
+# Agent presence
+LOGGED_OUT, READY, NOT_READY = 0, 1, 2
 # Contact states
 WAITING, OFFERED, IN_SERVICE = 0, 1, 2
 # Work states
 RESERVED, ACTIVE, WRAP = 0, 1, 2
 
 INF = float("inf")
+
+AgentFields = tuple[dict[str, int], frozenset[str], int, tuple[int, ...], int, Any]
+"""A checked agent profile: skills, languages, seniority, max concurrent contacts by
+channel, capacity, attributes (the trailing arguments of :class:`AgentRT`)."""
 NO_POOLS: tuple[None, ...] = (None,) * len(STRATEGIES)
 
 
