@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 
 from tests.test_snapshot import Driver, make_router
-from tierroute import AgentSpec, ContactSpec, Decisions, Offer, Router, RoutingStateError
+from tierroute import (
+    AgentSpec,
+    ContactSpec,
+    Decisions,
+    Offer,
+    PromiseTracker,
+    Router,
+    RoutingStateError,
+)
 
 
 class ForeignHeap:
@@ -69,13 +77,16 @@ def decisions_of(log: list[Any]) -> list[Any]:
     return [x for x in log if not (isinstance(x, tuple) and x[0] == "refused")]
 
 
+@pytest.mark.parametrize("tracked", [False, True])
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_a_foreign_timer_host_makes_the_same_decisions(seed: int) -> None:
+def test_a_foreign_timer_host_makes_the_same_decisions(seed: int, tracked: bool) -> None:
     own = make_router(np.random.default_rng(seed))
+    own_tracker = PromiseTracker(own) if tracked else None
     mine = Driver(np.random.default_rng(seed + 100))
     mine.run(own, 400)
 
     hosted = make_router(np.random.default_rng(seed))
+    hosted_tracker = PromiseTracker(hosted) if tracked else None
     host = ForeignHeap()
     hosted.set_timer_host(host)
     theirs = Driver(np.random.default_rng(seed + 100))
@@ -90,6 +101,11 @@ def test_a_foreign_timer_host_makes_the_same_decisions(seed: int) -> None:
         assert hosted.agent_status(f"a{i}") == own.agent_status(f"a{i}")
     assert hosted.next_deadline() is None
     assert own.next_deadline() == min(e[0] for e in host.heap if e[4] == e[3].tver)
+    if own_tracker is not None and hosted_tracker is not None:  # promise timers too
+        assert own_tracker.breaches()
+        assert hosted_tracker.breaches() == own_tracker.breaches()
+        assert hosted_tracker.counts() == own_tracker.counts()
+        assert hosted_tracker.escalations_fired == own_tracker.escalations_fired > 0
 
 
 def test_live_timers_move_to_the_new_host() -> None:

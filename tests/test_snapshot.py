@@ -345,7 +345,7 @@ def test_snapshot_does_not_include_explain_history() -> None:
     [
         ({"format": "tierroute.other"}, "format"),
         ({"format": None}, "format"),
-        ({"version": 2}, "version 2"),
+        ({"version": 3}, "version 3"),  # a future version
         ({"version": 0}, "version 0"),
         ({"version": None}, "version None"),
     ],

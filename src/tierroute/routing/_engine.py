@@ -40,7 +40,7 @@ from typing import Any
 from tierroute.errors import TierRouteError
 from tierroute.models import Decisions, Offer
 from tierroute.policy.model import Policy
-from tierroute.routing._hooks import T_EXPIRE, T_EXT, T_RELAX, T_WRAP, TimerHeap, TimerHost
+from tierroute.routing._hooks import T_EXPIRE, T_EXT, T_RELAX, T_WRAP, Hook, TimerHeap, TimerHost
 from tierroute.routing._index import Index
 from tierroute.routing._state import (
     ACTIVE,
@@ -96,7 +96,7 @@ class Engine(Index):
             self._on_ext,
         )
         self._history: OrderedDict[str, Work] = OrderedDict()
-        self._obs: Any = None  # an attached PromiseTracker (see tierroute.promises.tracker)
+        self._hook: Hook | None = None  # the listener attached (see routing._hooks)
         self._out = Decisions()  # the decisions of the call in progress
         self._agent_seq = 0
         self._contact_seq = 0
@@ -233,8 +233,8 @@ class Engine(Index):
         c.seq = self._contact_seq
         self._contacts[contact_id] = c
         self._submitted += 1
-        if self._obs is not None:
-            self._obs.on_submit(c, now)
+        if self._hook is not None:
+            self._hook.on_submit(c, now)
         self._enter_step(c, 0, now)
         self._place(c, now, out, "contact_arrived")
         return out
@@ -251,8 +251,8 @@ class Engine(Index):
         w = c.work
         c.work = None
         self._abandoned += 1
-        if self._obs is not None:
-            self._obs.on_abandon(c, now)
+        if self._hook is not None:
+            self._hook.on_abandon(c, now)
         c.tver += 1
         if c.state == WAITING:
             c.sig.remove(c)  # type: ignore[union-attr]
@@ -292,8 +292,8 @@ class Engine(Index):
             c.work = None
             c.state = WAITING
         c.skills, c.lang, c.min_sen = skills, language, min_seniority
-        if self._obs is not None:
-            self._obs.on_transfer(c, now)
+        if self._hook is not None:
+            self._hook.on_transfer(c, now)
         if agent is not None:
             c.excluded = (c.excluded or set()) | {agent.id}
         self._enter_step(c, 0, now)
@@ -335,8 +335,8 @@ class Engine(Index):
         del self._contacts[c.id]
         c.work = None  # no contact <-> work cycle: refcounting frees them, not the GC
         self._finished += 1
-        if self._obs is not None:
-            self._obs.on_complete(w, now)
+        if self._hook is not None:
+            self._hook.on_complete(c, now)
         self._end_service(w, now, out, seek=True)
         return out
 
@@ -398,12 +398,6 @@ class Engine(Index):
         self._schedule_timer = schedule = host.schedule
         for at, _, kind, obj, ver in live:
             schedule(at, kind, obj, ver)
-
-    def _schedule(self, t: float, obj: Any) -> None:
-        """Set a timer for an attached tracker's object ``obj`` (it has ``tver`` and
-        ``fire(now)``); bumping ``obj.tver`` cancels it."""
-        obj.tver += 1
-        self._schedule_timer(t, T_EXT, obj, obj.tver)
 
     def _set_presence(self, a: AgentRT, pres: int, now: float, out: list[Offer]) -> None:
         if pres == a.presence:
@@ -484,8 +478,8 @@ class Engine(Index):
             c.tver += 1  # also on the last step: no relaxation timer may stay live
             if c.step_until < INF:
                 self._schedule_timer(c.step_until, T_RELAX, c, c.tver)
-            if self._obs is not None:
-                self._obs.on_queued(c, now)
+            if self._hook is not None:
+                self._hook.on_queued(c, sig, now)
             return
         self._offer(c, agent, sig, strategy, now, out, moment, passed, None)
         self._refresh(agent)
@@ -635,8 +629,8 @@ class Engine(Index):
         a = w.agent
         a.handled += self._c.cost[w.contact.ch]
         a.no_answers = 0
-        if self._obs is not None:
-            self._obs.on_answer(w, now)
+        if self._hook is not None:
+            self._hook.on_answer(w.contact, now)
 
     def _release(self, w: Work, now: float) -> None:
         """Give the agent back the capacity held by ``w``."""

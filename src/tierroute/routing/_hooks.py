@@ -1,4 +1,6 @@
-"""The routing engine's seams: where its timers live.
+"""The routing engine's seams: where its timers live, and how listeners (the promise
+tracker) hear it. Nothing here imports the rest of :mod:`tierroute.routing`; the
+engine and its listeners both import this module, so neither imports the other.
 
 Timer host protocol
 -------------------
@@ -33,22 +35,71 @@ that — and never early.
   host must fire every entry before it makes any router call at a later time.
   Under a foreign host the engine's own heap stays empty, so ``next_deadline()`` is
   ``None`` and snapshots are refused: the host owns the deadlines.
+
+Hook protocol
+-------------
+A :class:`Hook` (one per router; the :class:`~tierroute.promises.tracker.PromiseTracker`)
+attaches with :func:`attach` and gets a :class:`HookPort` back. Through the port
+it asks for its own timers (``schedule(at, obj)``: kind :data:`T_EXT`, fired as
+``obj.fire(at)``, cancelled by bumping ``obj.tver``), emits events onto the
+:class:`~tierroute.models.Decisions` of the call in progress (``emit``), resolves the
+time of a call of its own and reads contacts and queues. The engine calls the
+hook's ``on_*`` methods as contacts are submitted, queued, answered, completed,
+abandoned and transferred, passing the contact as a read-only
+:class:`ContactView` (and the queue it joined as a :class:`QueueView`) — the
+engine's own objects, so the calls allocate nothing. With no hook attached the
+engine pays one attribute test per event.
+
+A hook snapshots its own state (``dump_state``); the router snapshot stores it
+under the hook's ``kind``, and :meth:`~tierroute.routing.router.Router.restore`
+rebuilds it through the loader registered for that kind with
+:func:`register_hook`. :mod:`tierroute.promises.tracker` registers itself when
+imported, and :mod:`tierroute` imports it, so importing anything of tierroute
+registers it (the package's ``__init__`` runs first).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Mapping
 from heapq import heappop, heappush
 from typing import Any, Final, Protocol
 
+from tierroute.errors import InvalidArgument
+from tierroute.models import Channel
+from tierroute.policy.model import Policy
+
 __all__ = [
+    "CHANNELS",
+    "IN_SERVICE",
+    "OFFERED",
     "T_EXPIRE",
     "T_EXT",
     "T_RELAX",
     "T_WRAP",
+    "WAITING",
+    "Attachable",
+    "ContactView",
+    "Hook",
+    "HookLoader",
+    "HookPort",
+    "QueueView",
+    "TierView",
+    "Timed",
     "TimerEntry",
     "TimerHeap",
     "TimerHost",
+    "attach",
+    "hook_loader",
+    "register_hook",
 ]
+
+CHANNELS: Final[tuple[Channel, ...]] = tuple(Channel)
+"""Channels by index: :attr:`ContactView.ch` indexes this."""
+
+# Contact states (:attr:`ContactView.state`)
+WAITING: Final = 0  # in a queue
+OFFERED: Final = 1  # an offer is ringing
+IN_SERVICE: Final = 2  # an agent accepted it
 
 # Timer kinds
 T_RELAX: Final = 0  # a waiting contact moves to its next relaxation step
@@ -100,3 +151,195 @@ class TimerHeap:
     def live(self) -> list[TimerEntry]:
         """The live entries in firing order (slow; for checks and snapshots)."""
         return sorted(e for e in self.heap if e[4] == e[3].tver)
+
+
+# ---------------------------------------------------------------------- hook protocol
+
+
+class Timed(Protocol):
+    """A hook's timer object: its version (bump it to cancel) and what it does."""
+
+    tver: int
+
+    def fire(self, now: float, /) -> None:
+        """The timer is due at ``now``."""
+
+
+class TierView(Protocol):
+    """A tier as hooks see it."""
+
+    @property
+    def name(self) -> str:
+        """The tier's name."""
+
+
+class ContactView(Protocol):
+    """A live contact as hooks see it (read only)."""
+
+    @property
+    def id(self) -> str:
+        """The contact id."""
+
+    @property
+    def tier(self) -> TierView:
+        """Its tier."""
+
+    @property
+    def ch(self) -> int:
+        """Its channel, an index into :data:`CHANNELS`."""
+
+    @property
+    def sev(self) -> int:
+        """Its severity, 1 (P1) to 4 (P4)."""
+
+    @property
+    def value(self) -> float:
+        """Its value in [0, 1]."""
+
+    @property
+    def key(self) -> float:
+        """Its priority key (smaller first)."""
+
+    @property
+    def seq(self) -> int:
+        """Its submit order."""
+
+    @property
+    def arrived_at(self) -> float:
+        """When it arrived."""
+
+    @property
+    def attributes(self) -> Mapping[str, Any] | None:
+        """The host's attributes of the contact."""
+
+    @property
+    def state(self) -> int:
+        """:data:`WAITING`, :data:`OFFERED` or :data:`IN_SERVICE`."""
+
+
+class QueueView(Protocol):
+    """The queue of one requirement signature as hooks see it (read only)."""
+
+    @property
+    def key(self) -> Hashable:
+        """The signature: the same key for the same requirements, for ever."""
+
+    @property
+    def live(self) -> int:
+        """How many contacts wait in it."""
+
+    def ahead(self, c: ContactView, /) -> int:
+        """How many of them are ahead of ``c``. Runtime complexity: O(queue)."""
+
+
+class HookPort(Protocol):
+    """What a hook may ask of the router it is attached to."""
+
+    @property
+    def policy(self) -> Policy:
+        """The router's policy."""
+
+    @property
+    def now(self) -> float:
+        """The router's time."""
+
+    def begin(self, now: float | None, /) -> float:
+        """Resolve and check the time of a call of the hook's own (``None``: the
+        router's clock); raises as the router's calls do. Changes nothing."""
+
+    def contact(self, contact_id: str, /) -> ContactView:
+        """A live contact; raises :class:`~tierroute.errors.UnknownContact`."""
+
+    def live_contact(self, contact_id: str, /) -> ContactView | None:
+        """A live contact, or ``None``."""
+
+    def queue_of(self, c: ContactView, /) -> QueueView:
+        """The queue of ``c``'s requirements at its current relaxation step."""
+
+    def schedule(self, at: float, obj: Timed, /) -> None:
+        """Fire ``obj.fire(at)`` at ``at`` unless ``obj.tver`` changes first (this
+        bumps it, cancelling ``obj``'s previous timer)."""
+
+    def emit(self, event: object, /) -> None:
+        """Add ``event`` to the events of the call in progress."""
+
+    def timers(self) -> list[tuple[float, int, Timed]]:
+        """The hook's live timers as ``(at, seq, obj)`` in firing order (for
+        snapshots)."""
+
+    def restore_timer(self, at: float, seq: int, obj: Timed, /) -> None:
+        """Put back a timer of a snapshot with its sequence number (for restores)."""
+
+
+class Hook(Protocol):
+    """What a listener hears. ``c`` is read-only, valid during the call only."""
+
+    @property
+    def kind(self) -> str:
+        """The name its snapshots are stored and registered under."""
+
+    def on_submit(self, c: ContactView, now: float, /) -> None:
+        """``c`` was submitted (before it is placed)."""
+
+    def on_queued(self, c: ContactView, queue: QueueView, now: float, /) -> None:
+        """``c`` joined ``queue``."""
+
+    def on_answer(self, c: ContactView, now: float, /) -> None:
+        """An agent accepted ``c``."""
+
+    def on_complete(self, c: ContactView, now: float, /) -> None:
+        """``c`` was completed."""
+
+    def on_abandon(self, c: ContactView, now: float, /) -> None:
+        """The customer of ``c`` left."""
+
+    def on_transfer(self, c: ContactView, now: float, /) -> None:
+        """``c`` was transferred (its new requirements are set)."""
+
+    def dump_state(self) -> dict[str, Any]:
+        """The hook's state as JSON-serialisable data, its timers included."""
+
+
+class Attachable(Protocol):
+    """A router hooks can attach to."""
+
+    @property
+    def policy(self) -> Policy:
+        """The router's policy."""
+
+    def _attach_hook(self, hook: Hook, /) -> HookPort: ...
+
+
+HookLoader = Callable[[Attachable, Mapping[str, Any]], Hook]
+"""Rebuilds a hook from its ``dump_state`` data and attaches it to a router."""
+
+_LOADERS: dict[str, HookLoader] = {}
+
+
+def attach(router: Attachable, hook: Hook) -> HookPort:
+    """Attach ``hook`` to ``router`` (one hook per router).
+
+    Raises:
+        InvalidArgument: The router has a hook already.
+    """
+    return router._attach_hook(hook)
+
+
+def register_hook(kind: str, load: HookLoader) -> None:
+    """Name the loader of the hooks of ``kind`` for restores (at import)."""
+    _LOADERS[kind] = load
+
+
+def hook_loader(kind: str) -> HookLoader:
+    """The loader registered for ``kind``.
+
+    Raises:
+        InvalidArgument: No loader is registered for ``kind``.
+    """
+    try:
+        return _LOADERS[kind]
+    except (KeyError, TypeError):
+        raise InvalidArgument(
+            f"the snapshot has a hook of kind {kind!r} and no such kind is registered "
+            f"(known: {sorted(_LOADERS)})"
+        ) from None

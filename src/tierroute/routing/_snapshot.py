@@ -5,13 +5,23 @@ with their sequence numbers, counters); derived structures — signatures, queue
 pools, eligibility caches — are rebuilt on load. Every ordering the router uses is
 total on stored data (keys, values, sequence numbers), so a restored router makes
 the same decisions as the original.
+
+An attached hook (the promise tracker) stores its own state, under ``hooks`` by its
+kind, and is rebuilt by the loader registered for that kind (see
+:mod:`tierroute.routing._hooks`).
+
+Formats: the data carries ``version``; older versions are brought up to
+:data:`VERSION` by the functions of :data:`MIGRATIONS`, applied in order, before
+anything is read. Version 1 (tierroute 0.1) kept the tracker under ``tracker``;
+version 2 keeps every hook under ``hooks``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from heapq import heapify
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from tierroute.errors import InvalidArgument, RoutingStateError, TierRouteError
 from tierroute.models import Channel
@@ -34,8 +44,22 @@ from tierroute.routing._state import (
 
 E = TypeVar("E", bound=Engine)
 
-FORMAT = "tierroute.router"  # a format marker, not a module path: it never changes
-VERSION = 1
+FORMAT: Final = "tierroute.router"  # a format marker, not a module path: it never changes
+VERSION: Final = 2
+
+
+def migrate_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 -> 2: the tracker's state moves from ``tracker`` to ``hooks``."""
+    tracker = data.pop("tracker", None)
+    data["hooks"] = {} if tracker is None else {"promises": tracker}
+    data["version"] = 2
+    return data
+
+
+MIGRATIONS: Final[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {
+    1: migrate_v1_to_v2,
+}
+"""``MIGRATIONS[v]`` turns version ``v`` data into version ``v + 1`` data."""
 
 
 def _f(x: float) -> float | None:
@@ -138,24 +162,42 @@ def dump(r: Engine) -> dict[str, Any]:
             for w in works
         ],
         "timers": timers,
-        **({"tracker": r._obs.dump_state()} if r._obs is not None else {}),
+        "hooks": {} if r._hook is None else {r._hook.kind: r._hook.dump_state()},
     }
 
 
-def load(cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | None) -> E:
-    """Rebuild a router from snapshot ``data``."""
+def load(
+    cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | None
+) -> tuple[E, Mapping[str, Any]]:
+    """Rebuild a router from snapshot ``data``; return it with the states of its
+    hooks by kind (the caller attaches them, inside :func:`reading`)."""
     if not isinstance(data, Mapping) or data.get("format") != FORMAT:
         raise InvalidArgument("not a tierroute router snapshot (missing format marker)")
     version = data.get("version")
     if version != VERSION:
-        raise InvalidArgument(
-            f"snapshot version {version!r} is not supported (this tierroute reads {VERSION})"
-        )
+        if type(version) is not int or version not in MIGRATIONS:
+            raise InvalidArgument(
+                f"snapshot version {version!r} is not supported "
+                f"(this tierroute reads {[*sorted(MIGRATIONS), VERSION]})"
+            )
+        # Migrations rewrite top-level entries of this copy; one that changes a nested
+        # value copies it first, so the caller's data is never modified.
+        data = dict(data)
+        while data["version"] != VERSION:
+            data = MIGRATIONS[data["version"]](data)
+    with reading():
+        return _load(cls, data, clock), data["hooks"]
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Turn a malformed snapshot's lookup and conversion errors into
+    :class:`~tierroute.errors.InvalidArgument`."""
     try:
-        return _load(cls, data, clock)
+        yield
     except TierRouteError:
         raise
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
         raise InvalidArgument(f"corrupt router snapshot: {exc!r}") from None
 
 
@@ -260,8 +302,4 @@ def _load(cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | No
         timers.append((float(t), int(tseq), int(kind), obj, obj.tver))
     heapify(timers)
     r._heap.heap = timers
-    if "tracker" in data:
-        from tierroute.promises.tracker import PromiseTracker
-
-        PromiseTracker.load_state(r, data["tracker"])  # type: ignore[arg-type]
     return r

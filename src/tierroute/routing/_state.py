@@ -26,8 +26,44 @@ from typing import Any
 
 from tierroute.models import Channel
 from tierroute.policy.model import Policy, Strategy
+from tierroute.routing._hooks import CHANNELS, IN_SERVICE, OFFERED, WAITING, ContactView
 
-CHANNELS: tuple[Channel, ...] = tuple(Channel)
+__all__ = [
+    "ACTIVE",
+    "CHANNELS",
+    "CHANNEL_INDEX",
+    "INF",
+    "IN_SERVICE",
+    "LOGGED_OUT",
+    "NOT_READY",
+    "NO_POOLS",
+    "OFFERED",
+    "READY",
+    "RESERVED",
+    "STRATEGIES",
+    "STRATEGY_INDEX",
+    "S_FAIR_SHARE",
+    "S_LEAST_OCCUPIED",
+    "S_LONGEST_IDLE",
+    "S_MOST_PROFICIENT",
+    "S_ROUND_ROBIN",
+    "WAITING",
+    "WRAP",
+    "AgentFields",
+    "AgentRT",
+    "Bucket",
+    "Compiled",
+    "ContactRT",
+    "Group",
+    "Pool",
+    "Sig",
+    "StepRT",
+    "TierRT",
+    "Work",
+    "agent_entry",
+    "sig_proficiency",
+]
+
 CHANNEL_INDEX: dict[Channel, int] = {c: i for i, c in enumerate(CHANNELS)}
 STRATEGIES: tuple[Strategy, ...] = tuple(Strategy)
 STRATEGY_INDEX: dict[Strategy, int] = {s: i for i, s in enumerate(STRATEGIES)}
@@ -35,8 +71,6 @@ S_LONGEST_IDLE, S_MOST_PROFICIENT, S_LEAST_OCCUPIED, S_ROUND_ROBIN, S_FAIR_SHARE
 
 # Agent presence
 LOGGED_OUT, READY, NOT_READY = 0, 1, 2
-# Contact states
-WAITING, OFFERED, IN_SERVICE = 0, 1, 2
 # Work states
 RESERVED, ACTIVE, WRAP = 0, 1, 2
 
@@ -546,6 +580,11 @@ class Sig:
         if len(heap) > 2 * self.live + 64:
             self.heap = [e for e in heap if e[3] == e[4].qver]
             heapify(self.heap)
+
+    def ahead(self, c: ContactView) -> int:
+        """How many live contacts of this queue are ahead of ``c`` (O(queue))."""
+        me = (c.key, -c.value, c.seq)
+        return sum(1 for e in self.heap if e[3] == e[4].qver and e[:3] < me)
 
     def contacts(self) -> list[ContactRT]:
         """Live waiting contacts, best first (slow; for checks and snapshots)."""

@@ -26,7 +26,8 @@ naive oracle in the test suite applies the same rules by full scans.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from heapq import heappush
+from typing import Any
 
 from tierroute._args import finite_number, finite_time, int_in_range, text
 from tierroute.errors import (
@@ -54,7 +55,16 @@ from tierroute.models import (
 from tierroute.policy.model import Policy
 from tierroute.routing._check import check
 from tierroute.routing._engine import Engine
-from tierroute.routing._snapshot import dump, load
+from tierroute.routing._hooks import (
+    T_EXT,
+    ContactView,
+    Hook,
+    HookPort,
+    QueueView,
+    Timed,
+    hook_loader,
+)
+from tierroute.routing._snapshot import dump, load, reading
 from tierroute.routing._state import (
     ACTIVE,
     CHANNEL_INDEX,
@@ -71,9 +81,6 @@ from tierroute.routing._state import (
     Work,
 )
 from tierroute.routing.explain import Explanation, build_explanation
-
-if TYPE_CHECKING:
-    from tierroute.promises.tracker import PromiseTracker
 
 __all__ = ["Router"]
 
@@ -140,11 +147,19 @@ class Router(Engine):
         return self._clock
 
     @property
-    def tracker(self) -> PromiseTracker | None:
-        """The attached :class:`~tierroute.promises.tracker.PromiseTracker`, if any. A router
-        restored from a snapshot taken with a tracker has it back, timers included."""
-        obs: PromiseTracker | None = self._obs
-        return obs
+    def tracker(self) -> Hook | None:
+        """The attached :class:`~tierroute.promises.tracker.PromiseTracker` (the router's
+        one hook; see :mod:`tierroute.routing._hooks`), if any. A router restored from a
+        snapshot taken with a tracker has it back, timers included."""
+        return self._hook
+
+    def _attach_hook(self, hook: Hook) -> HookPort:
+        if self._hook is not None:
+            raise InvalidArgument(
+                "the router already has a promise tracker (its one hook) attached"
+            )
+        self._hook = hook
+        return _Port(self)
 
     @property
     def now(self) -> float:
@@ -674,8 +689,59 @@ class Router(Engine):
         Raises:
             InvalidArgument: The data is not a tierroute snapshot of a known version.
         """
-        return load(cls, snapshot, clock)
+        r, hooks = load(cls, snapshot, clock)
+        with reading():
+            for kind, state in hooks.items():
+                hook_loader(kind)(r, state)
+        return r
 
     def _check(self) -> None:
         """Assert every internal invariant (slow; for tests)."""
         check(self)
+
+
+class _Port:
+    """The :class:`~tierroute.routing._hooks.HookPort` of a router's hook."""
+
+    __slots__ = ("_r",)
+
+    def __init__(self, router: Router) -> None:
+        self._r = router
+
+    @property
+    def policy(self) -> Policy:
+        return self._r._policy
+
+    @property
+    def now(self) -> float:
+        return self._r._now
+
+    def begin(self, now: float | None) -> float:
+        return self._r._begin(now)
+
+    def contact(self, contact_id: str) -> ContactView:
+        return self._r._contact(contact_id)
+
+    def live_contact(self, contact_id: str) -> ContactView | None:
+        return self._r._contacts.get(contact_id)
+
+    def queue_of(self, c: ContactView) -> QueueView:
+        return self._r._sig_for(c)  # type: ignore[arg-type]  # only ever a ContactRT
+
+    def schedule(self, at: float, obj: Timed) -> None:
+        obj.tver += 1
+        self._r._schedule_timer(at, T_EXT, obj, obj.tver)
+
+    def emit(self, event: object) -> None:
+        out = self._r._out
+        if isinstance(out.events, list):
+            out.events.append(event)
+        else:
+            out.events = [event]
+
+    def timers(self) -> list[tuple[float, int, Timed]]:
+        return [(at, seq, obj) for at, seq, kind, obj, _ in self._r._heap.live() if kind == T_EXT]
+
+    def restore_timer(self, at: float, seq: int, obj: Timed) -> None:
+        obj.tver += 1
+        heappush(self._r._heap.heap, (at, seq, T_EXT, obj, obj.tver))
