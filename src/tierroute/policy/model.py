@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Mapping
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tierroute.errors import PolicyError
 from tierroute.models import Channel, Severity
+from tierroute.policy.strategies import Strategy
 from tierroute.promises.model import PromisePolicy
 
 __all__ = [
@@ -42,26 +42,6 @@ __all__ = [
     "merge_policy_overrides",
     "pydantic_error_to_policy_error",
 ]
-
-
-class Strategy(StrEnum):
-    """How to choose among the available agents eligible for a contact.
-
-    - ``longest_idle``: the agent idle the longest (earliest ``idle_since``).
-    - ``most_proficient``: highest proficiency in the contact's required skills
-      (the lowest of them when several), then longest idle.
-    - ``least_occupied``: lowest share of capacity in use, then longest idle.
-    - ``round_robin``: the agent offered work least recently (agents never offered
-      come first, in registration order) — round robin over a changing set.
-    - ``fair_share``: the agent with the least handled work so far (accepted
-      contacts weighted by channel cost), then longest idle.
-    """
-
-    LONGEST_IDLE = "longest_idle"
-    MOST_PROFICIENT = "most_proficient"
-    LEAST_OCCUPIED = "least_occupied"
-    ROUND_ROBIN = "round_robin"
-    FAIR_SHARE = "fair_share"
 
 
 class _Frozen(BaseModel):

@@ -12,9 +12,9 @@ from tierroute.routing._state import (
     IN_SERVICE,
     INF,
     OFFERED,
+    POOL_OF,
     READY,
     RESERVED,
-    S_MOST_PROFICIENT,
     WAITING,
     WRAP,
     Pool,
@@ -145,7 +145,8 @@ def check(r: Engine) -> None:
             for a in b.members:
                 assert a.seniority == sen and [a.skills[s] for s in g.skills] == profs
             assert b.sigs == [s for s in g.sigs if s.covers(b)], f"group {gkey}: stale sigs"
-            assert b.pools[S_MOST_PROFICIENT] is None, "most proficient uses longest idle"
+            for strategy, pool in enumerate(b.pools):
+                assert pool is None or POOL_OF[strategy] == strategy, "a shared pool"
             for strategy, pool in enumerate(b.pools):
                 if pool is not None:
                     assert pool.members is b.members

@@ -21,11 +21,13 @@ The structures:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from heapq import heapify, heappop, heappush
 from typing import Any
 
 from tierroute.models import Channel
-from tierroute.policy.model import Policy, Strategy
+from tierroute.policy.model import Policy
+from tierroute.policy.strategies import STRATEGY_RULES, Strategy
 from tierroute.routing._hooks import CHANNELS, IN_SERVICE, OFFERED, WAITING, ContactView
 
 __all__ = [
@@ -36,17 +38,15 @@ __all__ = [
     "IN_SERVICE",
     "LOGGED_OUT",
     "NOT_READY",
+    "BY_PROFICIENCY",
     "NO_POOLS",
+    "POOL_OF",
+    "RANK_KEY",
     "OFFERED",
     "READY",
     "RESERVED",
     "STRATEGIES",
     "STRATEGY_INDEX",
-    "S_FAIR_SHARE",
-    "S_LEAST_OCCUPIED",
-    "S_LONGEST_IDLE",
-    "S_MOST_PROFICIENT",
-    "S_ROUND_ROBIN",
     "WAITING",
     "WRAP",
     "AgentFields",
@@ -65,9 +65,23 @@ __all__ = [
 ]
 
 CHANNEL_INDEX: dict[Channel, int] = {c: i for i, c in enumerate(CHANNELS)}
+# The strategies of policy/strategies.py by number (their order in Strategy).
 STRATEGIES: tuple[Strategy, ...] = tuple(Strategy)
 STRATEGY_INDEX: dict[Strategy, int] = {s: i for i, s in enumerate(STRATEGIES)}
-S_LONGEST_IDLE, S_MOST_PROFICIENT, S_LEAST_OCCUPIED, S_ROUND_ROBIN, S_FAIR_SHARE = range(5)
+RANK_KEY: tuple[Callable[[AgentRT], tuple[Any, ...]], ...] = tuple(
+    STRATEGY_RULES[s].key for s in STRATEGIES
+)
+BY_PROFICIENCY: tuple[bool, ...] = tuple(STRATEGY_RULES[s].by_proficiency for s in STRATEGIES)
+# The strategy whose bucket pools serve each strategy: a bucket's members are equally
+# proficient, so a by-proficiency strategy uses the pools of the first strategy with
+# its key (its own if there is none) and ranks buckets by proficiency at lookup.
+POOL_OF: tuple[int, ...] = tuple(
+    next(
+        (j for j, t in enumerate(STRATEGIES) if STRATEGY_RULES[t].key is STRATEGY_RULES[s].key),
+        i,
+    )
+    for i, s in enumerate(STRATEGIES)
+)
 
 # Agent presence
 LOGGED_OUT, READY, NOT_READY = 0, 1, 2
@@ -399,9 +413,11 @@ class Work:
 
 class Pool:
     """Available agents among a bucket's ``members``, ordered by one strategy's key
-    (never most proficient: a bucket's members are equally proficient).
+    (never a by-proficiency one: a bucket's members are equally proficient; see
+    :data:`POOL_OF`).
 
-    Entries are ``(*strategy_key, agent.seq, agent.version, agent)``; an entry is live
+    Entries are ``(*strategy_key, agent.version, agent)`` (the key ends with
+    ``agent.seq``: see :mod:`tierroute.policy.strategies`); an entry is live
     while the agent's version is unchanged (every change of an agent's availability
     or figures bumps its version and pushes fresh entries).
     """
@@ -463,12 +479,12 @@ class Group:
 
 class Bucket:
     """The agents of a group with the same proficiencies and seniority, their pools
-    (by strategy; most-proficient lookups use the longest-idle pool, since all
+    (by strategy; by-proficiency lookups use the pool of :data:`POOL_OF`, since all
     members are equally proficient), and the grouped signatures covering them.
 
     ``key`` is the members' proficiencies in the group's skills, then their
     seniority; ``prof`` is the lowest of those proficiencies (0 without skills): the
-    proficiency that most-proficient routing ranks, as :func:`sig_proficiency` does.
+    proficiency that by-proficiency strategies rank, as :func:`sig_proficiency` does.
     ``ready`` counts the members who are ready: a bucket gets pools only once one is.
     """
 
@@ -495,16 +511,9 @@ def sig_proficiency(a: AgentRT, sig: Sig) -> int:
 
 
 def agent_entry(strategy: int, a: AgentRT) -> tuple[Any, ...]:
-    """The entry of agent ``a`` in a bucket's pool under ``strategy``; smaller is
-    preferred. Members of a bucket are equally proficient, so most proficient orders
-    them as longest idle does (buckets are ranked by proficiency at lookup)."""
-    if strategy in (S_LONGEST_IDLE, S_MOST_PROFICIENT):
-        return (a.idle_since, a.seq, a.version, a)
-    if strategy == S_LEAST_OCCUPIED:
-        return (a.load / a.capacity, a.idle_since, a.seq, a.version, a)
-    if strategy == S_ROUND_ROBIN:
-        return (a.last_offer, a.seq, a.version, a)
-    return (a.handled, a.idle_since, a.seq, a.version, a)
+    """The entry of agent ``a`` in a bucket's pool under ``strategy``: its rank key
+    (smaller is preferred), then its version and itself (see :class:`Pool`)."""
+    return RANK_KEY[strategy](a) + (a.version, a)  # noqa: RUF005  (faster than unpacking)
 
 
 class Sig:
