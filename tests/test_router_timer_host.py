@@ -100,7 +100,7 @@ def test_a_foreign_timer_host_makes_the_same_decisions(seed: int, tracked: bool)
     for i in range(8):
         assert hosted.agent_status(f"a{i}") == own.agent_status(f"a{i}")
     assert hosted.next_deadline() is None
-    assert own.next_deadline() == min(e[0] for e in host.heap if e[4] == e[3].tver)
+    assert own.next_deadline() == min(e[0] for e in host.heap if e[4] == e[3].stamp)
     if own_tracker is not None and hosted_tracker is not None:  # promise timers too
         assert own_tracker.breaches()
         assert hosted_tracker.breaches() == own_tracker.breaches()

@@ -66,7 +66,7 @@ _RATE_HORIZON = 10  # answers older than this many thresholds are forgotten
 class _Promise:
     """One open promise; also its own due-time timer."""
 
-    __slots__ = ("account", "ch", "cid", "done", "due", "kind", "owner", "sev", "tier", "tver")
+    __slots__ = ("account", "ch", "cid", "done", "due", "kind", "owner", "sev", "stamp", "tier")
 
     def __init__(
         self,
@@ -88,7 +88,7 @@ class _Promise:
         self.kind = kind
         self.due = due
         self.done = False
-        self.tver = 0
+        self.stamp = 0
 
     def fire(self, now: float) -> None:
         self.owner._decide(self, "breached", now)
@@ -97,7 +97,7 @@ class _Promise:
 class _Escalation:
     """The escalation ladder of one contact; its own timer."""
 
-    __slots__ = ("arrived", "cid", "count", "index", "ladder", "owner", "sev", "tier", "tver")
+    __slots__ = ("arrived", "cid", "count", "index", "ladder", "owner", "sev", "stamp", "tier")
 
     def __init__(
         self, owner: PromiseTracker, cid: str, tier: str, sev: Severity, ladder: Any, arrived: float
@@ -110,7 +110,7 @@ class _Escalation:
         self.arrived = arrived
         self.index = 0
         self.count = 0
-        self.tver = 0
+        self.stamp = 0
 
     def fire(self, now: float) -> None:
         self.owner._escalate(self, now)
@@ -119,12 +119,12 @@ class _Escalation:
 class _CallbackCheck:
     """Fires when a contact's actual wait reaches the callback threshold."""
 
-    __slots__ = ("c", "owner", "tver")
+    __slots__ = ("c", "owner", "stamp")
 
     def __init__(self, owner: PromiseTracker, c: ContactView) -> None:
         self.owner = owner
         self.c = c
-        self.tver = 0
+        self.stamp = 0
 
     def fire(self, now: float) -> None:
         self.owner._callback_due(self.c, now, None)
@@ -304,7 +304,7 @@ class PromiseTracker:
         for p in promises:
             if not p.done and p.kind == "answer":
                 p.done = True  # replaced, not decided
-                p.tver += 1
+                p.stamp += 1
         p = _Promise(
             self,
             c.id,
@@ -498,7 +498,7 @@ class PromiseTracker:
 
     def _decide(self, p: _Promise, outcome: Any, now: float) -> None:
         p.done = True
-        p.tver += 1
+        p.stamp += 1
         at = p.due if outcome == "breached" and now >= p.due else now
         event = PromiseEvent(
             outcome, p.kind, p.cid, p.account, p.tier, p.ch, p.sev, p.due, at, p.due - at
@@ -552,13 +552,13 @@ class PromiseTracker:
     def _stop_escalation(self, cid: str) -> None:
         esc = self._esc.pop(cid, None)
         if esc is not None:
-            esc.tver += 1
+            esc.stamp += 1
 
     def _cancel_callback_check(self, cid: str) -> None:
         self._cb_late.discard(cid)
         check = self._cb_checks.pop(cid, None)
         if check is not None:
-            check.tver += 1
+            check.stamp += 1
 
     def _callback_due(self, c: ContactView, now: float, expected: float | None) -> None:
         if c.id in self._cb_offered or self._port.live_contact(c.id) is not c:

@@ -40,7 +40,16 @@ from typing import Any
 from tierroute.errors import TierRouteError
 from tierroute.models import Decisions, Offer
 from tierroute.policy.model import Policy
-from tierroute.routing._hooks import T_EXPIRE, T_EXT, T_RELAX, T_WRAP, Hook, TimerHeap, TimerHost
+from tierroute.routing._hooks import (
+    T_EXPIRE,
+    T_EXT,
+    T_RELAX,
+    T_WRAP,
+    Hook,
+    TimerHeap,
+    TimerHost,
+    is_live,
+)
 from tierroute.routing._index import Index
 from tierroute.routing._state import (
     ACTIVE,
@@ -168,7 +177,7 @@ class Engine(Index):
         a.skills, a.languages, a.seniority, a.maxc, a.capacity, a.attributes = fields
         a.chans = tuple(i for i, n in enumerate(a.maxc) if n)
         self._link_agent(a)
-        a.version += 1
+        a.stamp += 1
         self._relax_concierge_waiters(agent_id, now, out)
         if a.presence == READY:
             self._agent_seek(a, now, out, "agent_updated")
@@ -253,7 +262,6 @@ class Engine(Index):
         self._abandoned += 1
         if self._hook is not None:
             self._hook.on_abandon(c, now)
-        c.tver += 1
         if c.state == WAITING:
             c.sig.remove(c)  # type: ignore[union-attr]
             return out
@@ -312,7 +320,7 @@ class Engine(Index):
         w = self._works[offer_id]
         self._activate(w, now)
         a = w.agent
-        a.version += 1
+        a.stamp += 1
         self._refresh(a)
         return out
 
@@ -348,8 +356,8 @@ class Engine(Index):
         timers = self._heap.heap
         fired = False
         while timers and timers[0][0] <= now:
-            t, _, kind, obj, ver = heappop(timers)
-            if obj.tver != ver:
+            t, _, kind, ver, obj = heappop(timers)
+            if obj.stamp != ver:
                 continue
             fired = True
             self._now = t
@@ -376,7 +384,7 @@ class Engine(Index):
 
         Runtime complexity: that of the decision the timer makes, as in :meth:`advance`.
         """
-        if obj.tver != ver:
+        if obj.stamp != ver:
             return False
         self._out = out
         self._now = at
@@ -396,7 +404,7 @@ class Engine(Index):
         self._heap.heap.clear()
         self._foreign = host
         self._schedule_timer = schedule = host.schedule
-        for at, _, kind, obj, ver in live:
+        for at, _, kind, ver, obj in live:
             schedule(at, kind, obj, ver)
 
     def _set_presence(self, a: AgentRT, pres: int, now: float, out: list[Offer]) -> None:
@@ -404,7 +412,7 @@ class Engine(Index):
             return
         old = a.presence
         a.presence = pres
-        a.version += 1
+        a.stamp += 1
         if READY in (old, pres):
             d = 1 if pres == READY else -1
             for buckets in a.buckets:
@@ -424,7 +432,7 @@ class Engine(Index):
                 self._retire(w)
             if old != LOGGED_OUT:
                 self._relax_concierge_waiters(a.id, now, out)
-        a.version += 1
+        a.stamp += 1
 
     def _relax_concierge_waiters(self, agent_id: str, now: float, out: list[Offer]) -> None:
         """Move on every contact waiting for ``agent_id`` as its named concierge that
@@ -475,9 +483,8 @@ class Engine(Index):
             agent, passed = self._cover_skip(sig, strategy, excluded)
         if agent is None:
             sig.push(c)
-            c.tver += 1  # also on the last step: no relaxation timer may stay live
-            if c.step_until < INF:
-                self._schedule_timer(c.step_until, T_RELAX, c, c.tver)
+            if c.step_until < INF:  # live while c keeps this queue entry (same stamp)
+                self._schedule_timer(c.step_until, T_RELAX, c, c.stamp)
             if self._hook is not None:
                 self._hook.on_queued(c, sig, now)
             return
@@ -488,7 +495,7 @@ class Engine(Index):
         """Whether a relaxation, offer-expiry or wrap-up timer is set on the engine's
         own heap (a tracker's timers aside: they never make offers). O(timers); for
         end-of-run checks."""
-        return any(kind != T_EXT and obj.tver == ver for _, _, kind, obj, ver in self._heap.heap)
+        return any(e[2] != T_EXT and is_live(e) for e in self._heap.heap)
 
     def _agent_seek(self, a: AgentRT, now: float, out: list[Offer], moment: str) -> None:
         """``a`` gained capacity: take the best waiting contacts it can serve."""
@@ -588,8 +595,7 @@ class Engine(Index):
             a.excl_busy += 1
         a.last_offer = n
         a.idle_since = now
-        a.version += 1
-        c.tver += 1
+        a.stamp += 1
         auto = self._c.auto_accept
         expires = INF if auto else now + self._c.timeout
         step = c.tier.steps[c.step].name
@@ -601,8 +607,8 @@ class Engine(Index):
             self._activate(w, now)
         else:
             c.state = OFFERED
-            w.tver += 1
-            self._schedule_timer(expires, T_EXPIRE, w, w.tver)
+            w.stamp += 1
+            self._schedule_timer(expires, T_EXPIRE, w, w.stamp)
         # tuple.__new__ skips the named tuple's Python-level constructor (~90 ns)
         out.append(
             _new_offer(
@@ -624,7 +630,7 @@ class Engine(Index):
     def _activate(self, w: Work, now: float) -> None:
         w.state = ACTIVE
         w.accepted_at = now
-        w.tver += 1
+        w.stamp += 1
         w.contact.state = IN_SERVICE
         a = w.agent
         a.handled += self._c.cost[w.contact.ch]
@@ -642,9 +648,9 @@ class Engine(Index):
             a.excl_busy -= 1
         del a.tasks[w.id]
         del self._works[w.id]
-        w.tver += 1
+        w.stamp += 1
         a.idle_since = now
-        a.version += 1
+        a.stamp += 1
         out = self._out
         if out:  # an offer made earlier in this very call and withdrawn: not returned
             wid = w.id
@@ -668,8 +674,8 @@ class Engine(Index):
         if wrap > 0:
             w.state = WRAP
             w.until = now + wrap
-            w.tver += 1
-            self._schedule_timer(w.until, T_WRAP, w, w.tver)
+            w.stamp += 1
+            self._schedule_timer(w.until, T_WRAP, w, w.stamp)
             return
         self._release(w, now)
         self._retire(w)
@@ -742,7 +748,7 @@ def _queue_first_for(sig: Sig, agent_id: str) -> tuple[Any, ...] | None:
     while heap:
         e = heappop(heap)
         c = e[4]
-        if e[3] != c.qver:
+        if not is_live(e):
             continue
         held.append(e)
         if c.excluded is None or agent_id not in c.excluded:

@@ -10,9 +10,10 @@ listener's own timer) is a 4-tuple ``(at, kind, obj, ver)``:
 - ``at`` — when it is due (seconds, the router's time scale);
 - ``kind`` — what it does, one of :data:`T_RELAX`, :data:`T_EXPIRE`, :data:`T_WRAP`,
   :data:`T_EXT` (opaque to a host);
-- ``obj`` — the object it acts on; it carries a version ``obj.tver``;
-- ``ver`` — ``obj.tver`` when the timer was set. The engine cancels a timer by
-  bumping ``obj.tver``: an entry whose ``ver`` differs is stale and does nothing.
+- ``obj`` — the object it acts on; it carries a stamp ``obj.stamp``;
+- ``ver`` — ``obj.stamp`` when the timer was set. The engine cancels a timer by
+  bumping ``obj.stamp``: an entry whose ``ver`` differs is stale and does nothing
+  (the lazy deletion of :func:`is_live`).
 
 The engine hands each new timer to a :class:`TimerHost` through one bound method,
 ``host.schedule(at, kind, obj, ver)``, looked up once, so a timer costs the same
@@ -41,7 +42,7 @@ Hook protocol
 A :class:`Hook` (one per router; the :class:`~tierroute.promises.tracker.PromiseTracker`)
 attaches with :func:`attach` and gets a :class:`HookPort` back. Through the port
 it asks for its own timers (``schedule(at, obj)``: kind :data:`T_EXT`, fired as
-``obj.fire(at)``, cancelled by bumping ``obj.tver``), emits events onto the
+``obj.fire(at)``, cancelled by bumping ``obj.stamp``), emits events onto the
 :class:`~tierroute.models.Decisions` of the call in progress (``emit``), resolves the
 time of a call of its own and reads contacts and queues. The engine calls the
 hook's ``on_*`` methods as contacts are submitted, queued, answered, completed,
@@ -90,6 +91,7 @@ __all__ = [
     "TimerHost",
     "attach",
     "hook_loader",
+    "is_live",
     "register_hook",
 ]
 
@@ -107,8 +109,20 @@ T_EXPIRE: Final = 1  # a ringing offer expires
 T_WRAP: Final = 2  # an agent's wrap-up ends
 T_EXT: Final = 3  # a listener's own timer (``obj.fire(at)``; it never makes offers)
 
-TimerEntry = tuple[float, int, int, Any, int]
-"""An entry of :class:`TimerHeap`: ``(at, seq, kind, obj, ver)``."""
+TimerEntry = tuple[float, int, int, int, Any]
+"""An entry of :class:`TimerHeap`: ``(at, seq, kind, ver, obj)``."""
+
+
+def is_live(entry: tuple[Any, ...]) -> bool:
+    """The one lazy-deletion test of the engine's heaps (timers, queues, pools).
+
+    Their entries end with ``(stamp, obj)``; ``obj.stamp`` is bumped by every change
+    that makes its entries obsolete (a cancelled timer, a contact leaving its queue,
+    an agent's figures or availability changing), so an entry is live while
+    ``obj.stamp`` still equals its stamp. Stale entries stay in their heap until
+    they reach its head or the heap is compacted.
+    """
+    return bool(entry[-2] == entry[-1].stamp)
 
 
 class TimerHost(Protocol):
@@ -123,7 +137,7 @@ class TimerHeap:
     deletion (stale entries are dropped when they surface).
 
     >>> class Obj:
-    ...     tver = 1
+    ...     stamp = 1
     >>> h = TimerHeap()
     >>> h.schedule(5.0, T_WRAP, Obj(), 1)
     >>> h.next_at(), h.seq
@@ -139,27 +153,27 @@ class TimerHeap:
     def schedule(self, at: float, kind: int, obj: Any, ver: int, /) -> None:
         """Push one timer. Runtime complexity: O(log n)."""
         self.seq += 1
-        heappush(self.heap, (at, self.seq, kind, obj, ver))
+        heappush(self.heap, (at, self.seq, kind, ver, obj))
 
     def next_at(self) -> float | None:
         """When the next live timer is due (stale heads are dropped), or ``None``."""
         heap = self.heap
-        while heap and heap[0][4] != heap[0][3].tver:
+        while heap and not is_live(heap[0]):
             heappop(heap)
         return heap[0][0] if heap else None
 
     def live(self) -> list[TimerEntry]:
         """The live entries in firing order (slow; for checks and snapshots)."""
-        return sorted(e for e in self.heap if e[4] == e[3].tver)
+        return sorted(e for e in self.heap if is_live(e))
 
 
 # ---------------------------------------------------------------------- hook protocol
 
 
 class Timed(Protocol):
-    """A hook's timer object: its version (bump it to cancel) and what it does."""
+    """A hook's timer object: its stamp (bump it to cancel) and what it does."""
 
-    tver: int
+    stamp: int
 
     def fire(self, now: float, /) -> None:
         """The timer is due at ``now``."""
@@ -257,7 +271,7 @@ class HookPort(Protocol):
         """The queue of ``c``'s requirements at its current relaxation step."""
 
     def schedule(self, at: float, obj: Timed, /) -> None:
-        """Fire ``obj.fire(at)`` at ``at`` unless ``obj.tver`` changes first (this
+        """Fire ``obj.fire(at)`` at ``at`` unless ``obj.stamp`` changes first (this
         bumps it, cancelling ``obj``'s previous timer)."""
 
     def emit(self, event: object, /) -> None:

@@ -21,9 +21,12 @@ from heapq import heappop, heappush
 from typing import Any
 
 from tierroute.policy.model import Policy
+from tierroute.routing._hooks import is_live
 from tierroute.routing._state import (
     BY_PROFICIENCY,
     CHANNELS,
+    COMPACT_SLACK,
+    POOL_COMPACT_FACTOR,
     POOL_OF,
     RANK_KEY,
     READY,
@@ -86,7 +89,7 @@ class Index:
                 b.members.remove(a)  # O(bucket); only on remove or update
                 b.ready -= ready
         self._reset_links(a)
-        a.version += 1
+        a.stamp += 1
 
     @staticmethod
     def _reset_links(a: AgentRT) -> None:
@@ -211,7 +214,7 @@ class Index:
             prof = b.prof
             while heap:
                 e = heap[0]
-                if e[-2] != e[-1].version:
+                if not is_live(e):
                     heappop(heap)
                     continue
                 if best is None or (prof > best_prof if mp and prof != best_prof else e < best):
@@ -231,7 +234,7 @@ class Index:
             while heap:
                 e = heappop(heap)
                 a = e[-1]
-                if e[-2] != a.version:
+                if not is_live(e):
                     continue
                 held.append(e)
                 rank = (-prof, *e[:-1]) if mp else e[:-1]
@@ -286,7 +289,7 @@ class Index:
     def _refresh(self, a: AgentRT) -> None:
         """Invalidate ``a``'s pool entries and push its current figures into the pools
         of every channel it can take now."""
-        a.version += 1
+        a.stamp += 1
         if a.presence != READY:
             return
         cost, excl = self._c.cost, self._c.exclusive
@@ -305,10 +308,10 @@ class Index:
                     entry = shared[st]
                     if entry is None:
                         # concatenation: a third faster than unpacking into a tuple
-                        entry = shared[st] = RANK_KEY[st](a) + (a.version, a)  # noqa: RUF005
+                        entry = shared[st] = RANK_KEY[st](a) + (a.stamp, a)  # noqa: RUF005
                     heap = pool.heap
                     heappush(heap, entry)
-                    if len(heap) > 4 * len(pool.members) + 64:
+                    if len(heap) > POOL_COMPACT_FACTOR * len(pool.members) + COMPACT_SLACK:
                         pool.compact()
                 if dropped:
                     all_pools[ch] = [p for p in pools if not p.dead]

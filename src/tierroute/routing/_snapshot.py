@@ -106,7 +106,7 @@ def dump(r: Engine) -> dict[str, Any]:
     # timers name a work by its offer id (the two id spaces may overlap).
     timers = sorted(
         [t, seq, kind, obj.seq if kind == T_RELAX else obj.id]
-        for t, seq, kind, obj, _ in r._heap.live()
+        for t, seq, kind, _, obj in r._heap.live()
         if kind != T_EXT  # tracker timers belong to the tracker
     )
     return {
@@ -298,8 +298,8 @@ def _load(cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | No
     timers = []
     for t, tseq, kind, ref in data["timers"]:
         obj: Any = contacts[int(ref)] if kind == T_RELAX else r._works[ref]
-        obj.tver += 1
-        timers.append((float(t), int(tseq), int(kind), obj, obj.tver))
+        # the object's current stamp: a waiting contact's queue entry has it too
+        timers.append((float(t), int(tseq), int(kind), obj.stamp, obj))
     heapify(timers)
     r._heap.heap = timers
     return r

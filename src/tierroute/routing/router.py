@@ -729,8 +729,8 @@ class _Port:
         return self._r._sig_for(c)  # type: ignore[arg-type]  # only ever a ContactRT
 
     def schedule(self, at: float, obj: Timed) -> None:
-        obj.tver += 1
-        self._r._schedule_timer(at, T_EXT, obj, obj.tver)
+        obj.stamp += 1
+        self._r._schedule_timer(at, T_EXT, obj, obj.stamp)
 
     def emit(self, event: object) -> None:
         out = self._r._out
@@ -740,8 +740,8 @@ class _Port:
             out.events = [event]
 
     def timers(self) -> list[tuple[float, int, Timed]]:
-        return [(at, seq, obj) for at, seq, kind, obj, _ in self._r._heap.live() if kind == T_EXT]
+        return [(at, seq, obj) for at, seq, kind, _, obj in self._r._heap.live() if kind == T_EXT]
 
     def restore_timer(self, at: float, seq: int, obj: Timed) -> None:
-        obj.tver += 1
-        heappush(self._r._heap.heap, (at, seq, T_EXT, obj, obj.tver))
+        obj.stamp += 1
+        heappush(self._r._heap.heap, (at, seq, T_EXT, obj.stamp, obj))
