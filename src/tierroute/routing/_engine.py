@@ -1,9 +1,12 @@
 """The routing engine: the state of a router and how it decides.
 
-:class:`Engine` holds agents, live contacts, offers, requirement signatures with
-their queues and agent pools, and the one timer heap; its methods make the
-decisions. It trusts its input: :class:`~tierroute.routing.router.Router` subclasses it
-and adds the public, checked API.
+:class:`Engine` holds live contacts, offers and assignments, the timers (on its own
+heap or a foreign host's: :mod:`tierroute.routing._hooks`) and the attached hook, over
+the eligibility index of :class:`~tierroute.routing._index.Index` (agents, groups,
+buckets, signatures with their queues, pools). Every state change is one of its
+``_<operation>_trusted`` methods, which trust their input:
+:class:`~tierroute.routing.router.Router` subclasses it, validates each call and
+delegates to the same method the simulator calls directly.
 
 How decisions are made:
 
@@ -95,6 +98,7 @@ class Engine(Index):
         # the timer host (see tierroute.routing._hooks): its bound ``schedule`` is looked
         # up once; the engine's own heap, empty under a foreign host
         self._heap = TimerHeap()
+        self._timers = self._heap.heap  # the same list (never rebound), one lookup less
         self._schedule_timer = self._heap.schedule
         self._foreign: TimerHost | None = None
         # what each timer kind does, by kind (one table for both hosts)
@@ -353,7 +357,7 @@ class Engine(Index):
     def _fire(self, now: float, out: Decisions) -> bool:
         """Fire every timer of the engine's own heap due at or before ``now``, each at
         its own time; say whether any did."""
-        timers = self._heap.heap
+        timers = self._timers
         fired = False
         while timers and timers[0][0] <= now:
             t, _, kind, ver, obj = heappop(timers)

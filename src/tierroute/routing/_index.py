@@ -214,7 +214,7 @@ class Index:
             prof = b.prof
             while heap:
                 e = heap[0]
-                if not is_live(e):
+                if e[-2] != e[-1].stamp:  # not is_live(e), inlined: the hottest loop
                     heappop(heap)
                     continue
                 if best is None or (prof > best_prof if mp and prof != best_prof else e < best):
@@ -296,6 +296,7 @@ class Index:
         all_pools = a.pools
         # one entry per strategy, shared by all pools of that strategy
         shared: list[tuple[Any, ...] | None] = [None] * len(STRATEGIES)
+        factor, slack = POOL_COMPACT_FACTOR, COMPACT_SLACK  # locals: read once per pool
         for ch in a.chans:
             pools = all_pools[ch]
             if pools and a.can_take(ch, cost[ch], excl[ch]):
@@ -311,7 +312,7 @@ class Index:
                         entry = shared[st] = RANK_KEY[st](a) + (a.stamp, a)  # noqa: RUF005
                     heap = pool.heap
                     heappush(heap, entry)
-                    if len(heap) > POOL_COMPACT_FACTOR * len(pool.members) + COMPACT_SLACK:
+                    if len(heap) > factor * len(pool.members) + slack:
                         pool.compact()
                 if dropped:
                     all_pools[ch] = [p for p in pools if not p.dead]

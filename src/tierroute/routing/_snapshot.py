@@ -301,5 +301,5 @@ def _load(cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | No
         # the object's current stamp: a waiting contact's queue entry has it too
         timers.append((float(t), int(tseq), int(kind), obj.stamp, obj))
     heapify(timers)
-    r._heap.heap = timers
+    r._heap.heap[:] = timers  # the list itself is never rebound
     return r

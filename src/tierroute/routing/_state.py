@@ -475,7 +475,7 @@ class Pool:
 
     def compact(self) -> None:
         """Drop the stale entries (when :data:`POOL_COMPACT_FACTOR` says)."""
-        self.heap = [e for e in self.heap if is_live(e)]
+        self.heap = [e for e in self.heap if e[-2] == e[-1].stamp]  # is_live(e), inlined
         heapify(self.heap)
 
     def _check(self, ch: int, c: Compiled) -> None:
@@ -670,10 +670,10 @@ class Sig:
         c.sig = None
         self.live -= 1
         heap = self.heap
-        while heap and not is_live(heap[0]):
+        while heap and heap[0][-2] != heap[0][-1].stamp:  # not is_live(head), inlined
             heappop(heap)
         if len(heap) > QUEUE_COMPACT_FACTOR * self.live + COMPACT_SLACK:
-            self.heap = [e for e in heap if is_live(e)]
+            self.heap = [e for e in heap if e[-2] == e[-1].stamp]  # is_live(e), inlined
             heapify(self.heap)
 
     def ahead(self, c: ContactView) -> int:

@@ -520,6 +520,8 @@ class Router(Engine):
 
         Raises:
             UnknownOffer: The offer is unknown or too old.
+
+        Runtime complexity: O(1) to find the offer, plus building the text.
         """
         try:
             w = self._works.get(offer_id) or self._history.get(offer_id)
@@ -534,6 +536,8 @@ class Router(Engine):
 
         Raises:
             UnknownAgent: No such agent.
+
+        Runtime complexity: O(t log t) for the agent's t offers and assignments.
         """
         a = self._agent(agent_id)
         states = {w.state for w in a.tasks.values()}
@@ -564,6 +568,8 @@ class Router(Engine):
 
         Raises:
             UnknownContact: No live contact with this id.
+
+        Runtime complexity: O(1).
         """
         c = self._contact(contact_id)
         w = c.work
@@ -582,6 +588,8 @@ class Router(Engine):
 
     def stats(self) -> dict[str, int]:
         """Counts of contacts by fate and of agents and signatures.
+
+        Runtime complexity: O(c) for c live contacts.
 
         >>> Router(start=0.0).stats()["submitted"]
         0
@@ -677,6 +685,11 @@ class Router(Engine):
 
         :meth:`restore` rebuilds a router that makes the same decisions from there on.
         Finished decisions kept for :meth:`explain` are not included.
+
+        Raises:
+            RoutingStateError: The router's timers live on a foreign timer host.
+
+        Runtime complexity: O(n log n) for n agents, contacts, offers and timers.
         """
         return dump(self)
 
@@ -686,8 +699,14 @@ class Router(Engine):
     ) -> Router:
         """Rebuild a router from :meth:`snapshot` data.
 
+        Snapshots of older format versions are migrated first (see
+        :mod:`tierroute.routing._snapshot`).
+
         Raises:
             InvalidArgument: The data is not a tierroute snapshot of a known version.
+
+        Runtime complexity: O(n log n + A x S) for n stored items, A agents and S
+        requirement signatures of the waiting contacts.
         """
         r, hooks = load(cls, snapshot, clock)
         with reading():
