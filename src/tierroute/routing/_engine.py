@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, Final
 
 from tierroute.errors import TierRouteError
 from tierroute.models import Decisions, Offer
@@ -98,16 +98,9 @@ class Engine(Index):
         # the timer host (see tierroute.routing._hooks): its bound ``schedule`` is looked
         # up once; the engine's own heap, empty under a foreign host
         self._heap = TimerHeap()
-        self._timers = self._heap.heap  # the same list (never rebound), one lookup less
         self._schedule_timer = self._heap.schedule
-        self._foreign: TimerHost | None = None
-        # what each timer kind does, by kind (one table for both hosts)
-        self._on_timer: tuple[Callable[[Any, float, Decisions], None], ...] = (
-            self._on_relax,
-            self._on_expire,
-            self._on_wrap_end,
-            self._on_ext,
-        )
+        # NB: CPython 3.11 keeps instance attributes in a compact shared-key layout (the
+        # fast path of every self._x) for at most 30 of them: this class has 28.
         self._history: OrderedDict[str, Work] = OrderedDict()
         self._hook: Hook | None = None  # the listener attached (see routing._hooks)
         self._out = Decisions()  # the decisions of the call in progress
@@ -357,7 +350,7 @@ class Engine(Index):
     def _fire(self, now: float, out: Decisions) -> bool:
         """Fire every timer of the engine's own heap due at or before ``now``, each at
         its own time; say whether any did."""
-        timers = self._timers
+        timers = self._heap.heap
         fired = False
         while timers and timers[0][0] <= now:
             t, _, kind, ver, obj = heappop(timers)
@@ -365,7 +358,7 @@ class Engine(Index):
                 continue
             fired = True
             self._now = t
-            self._on_timer[kind](obj, t, out)
+            _ON_TIMER[kind](self, obj, t, out)
         self._now = now
         return fired
 
@@ -392,7 +385,7 @@ class Engine(Index):
             return False
         self._out = out
         self._now = at
-        self._on_timer[kind](obj, at, out)
+        _ON_TIMER[kind](self, obj, at, out)
         return True
 
     def set_timer_host(self, host: TimerHost) -> None:
@@ -406,7 +399,7 @@ class Engine(Index):
         """
         live = self._heap.live()
         self._heap.heap.clear()
-        self._foreign = host
+        self._heap.foreign = host
         self._schedule_timer = schedule = host.schedule
         for at, _, kind, ver, obj in live:
             schedule(at, kind, obj, ver)
@@ -728,9 +721,18 @@ class Engine(Index):
         self._retire(w)
         self._agent_seek(w.agent, now, out, "capacity_freed")
 
-    @staticmethod
-    def _on_ext(obj: Any, now: float, out: list[Offer]) -> None:  # noqa: ARG004
+    def _on_ext(self, obj: Any, now: float, out: list[Offer]) -> None:  # noqa: ARG002
         obj.fire(now)
+
+
+# What each timer kind does, by kind: one table for the engine's own heap and a
+# foreign host's (module level: a global lookup, and no cycle through the instance).
+_ON_TIMER: Final[tuple[Callable[[Engine, Any, float, Decisions], None], ...]] = (
+    Engine._on_relax,
+    Engine._on_expire,
+    Engine._on_wrap_end,
+    Engine._on_ext,
+)
 
 
 def _work_order(w: Work) -> int:

@@ -146,11 +146,12 @@ class TimerHeap:
     (5.0, 1)
     """
 
-    __slots__ = ("heap", "seq")
+    __slots__ = ("foreign", "heap", "seq")
 
     def __init__(self) -> None:
-        self.heap: list[TimerEntry] = []  # never rebound: the engine keeps a reference
+        self.heap: list[TimerEntry] = []
         self.seq = 0  # timers ever scheduled: the tie-break of equal times
+        self.foreign: TimerHost | None = None  # the host holding the timers instead
 
     def schedule(self, at: float, kind: int, obj: Any, ver: int, /) -> None:
         """Push one timer. Runtime complexity: O(log n)."""

@@ -95,7 +95,7 @@ def _contact(c: ContactRT) -> dict[str, Any]:
 
 def dump(r: Engine) -> dict[str, Any]:
     """Snapshot data of router ``r``."""
-    if r._foreign is not None:
+    if r._heap.foreign is not None:
         raise RoutingStateError(
             "a router whose timers live on a foreign timer host cannot be snapshot"
         )

@@ -51,6 +51,7 @@ from tierroute.models import (
     Decisions,
     Keep,
     Presence,
+    Severity,
 )
 from tierroute.policy.model import Policy
 from tierroute.routing._check import check
@@ -378,7 +379,9 @@ class Router(Engine):
             if not 0.0 <= value <= 1.0:
                 raise InvalidArgument(f"{what} value must be a number in [0, 1], got {value!r}")
         sev = contact.severity
-        if type(sev) is not int or not 1 <= sev <= 4:
+        if type(sev) is Severity:  # its members are 1..4
+            sev = int(sev)
+        elif type(sev) is not int or not 1 <= sev <= 4:
             sev = int_in_range(sev, f"{what} severity (P1..P4)", 1, 4)
         skills = tuple(sorted(self._check_skills(contact.skills, f"{what} skills").items()))
         skills = self._skill_sets.setdefault(skills, skills)  # one copy per requirement
