@@ -23,7 +23,7 @@ is left as ``advance(now)`` would leave it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,12 +37,32 @@ from tierroute.errors import (
     UnknownContact,
     UnknownOffer,
 )
-from tierroute.models import AgentSpec, Channel, ContactSpec, Offer, Presence, Severity
+from tierroute.models import (
+    KEEP,
+    AgentSpec,
+    Channel,
+    ContactSpec,
+    Keep,
+    Offer,
+    Presence,
+    Severity,
+)
 from tierroute.policy.model import Policy, Strategy, TierPolicy
 
 INF = math.inf
 READY, NOT_READY, LOGGED_OUT = Presence.READY, Presence.NOT_READY, Presence.LOGGED_OUT
-_KEEP: Any = object()
+
+# How each strategy ranks an agent (smaller first), given its load and its proficiency
+# for the contact. Written on purpose from the Strategy docstrings, not from
+# tierroute.policy.strategies.STRATEGY_RULES: an independent, obviously-correct table
+# that the router's is checked against (tests/property/test_oracle.py).
+RANKING: dict[Strategy, Callable[[Agent, int, int], tuple[Any, ...]]] = {
+    Strategy.LONGEST_IDLE: lambda a, load, prof: (a.idle_since, a.seq),
+    Strategy.MOST_PROFICIENT: lambda a, load, prof: (-prof, a.idle_since, a.seq),
+    Strategy.LEAST_OCCUPIED: lambda a, load, prof: (load / a.capacity, a.idle_since, a.seq),
+    Strategy.ROUND_ROBIN: lambda a, load, prof: (a.last_offer, a.seq),
+    Strategy.FAIR_SHARE: lambda a, load, prof: (a.handled, a.idle_since, a.seq),
+}
 
 
 @dataclass
@@ -205,16 +225,9 @@ class Oracle:
 
     def agent_key(self, a: Agent, c: Contact) -> tuple[Any, ...]:
         """Smaller is preferred, under the strategy of c's current step."""
-        strategy = c.steps[c.step].strategy
         skills = self.requirement(c)[1]
         prof = min(a.skills.get(s, 0) for s, _ in skills) if skills else 0
-        return {
-            Strategy.LONGEST_IDLE: (a.idle_since, a.seq),
-            Strategy.MOST_PROFICIENT: (-prof, a.idle_since, a.seq),
-            Strategy.LEAST_OCCUPIED: (self.load(a) / a.capacity, a.idle_since, a.seq),
-            Strategy.ROUND_ROBIN: (a.last_offer, a.seq),
-            Strategy.FAIR_SHARE: (a.handled, a.idle_since, a.seq),
-        }[strategy]
+        return RANKING[c.steps[c.step].strategy](a, self.load(a), prof)
 
     def concierge_usable(self, c: Contact) -> bool:
         a = self.agents.get(c.concierge) if c.concierge is not None else None
@@ -638,18 +651,18 @@ class Oracle:
         self,
         contact_id: str,
         *,
-        skills: Mapping[str, int] = _KEEP,
-        language: str | None = _KEEP,
-        min_seniority: int | str = _KEEP,
+        skills: Mapping[str, int] | Keep = KEEP,
+        language: str | Keep | None = KEEP,
+        min_seniority: int | str | Keep = KEEP,
         now: float | None = None,
     ) -> list[Offer]:
         t = self.begin(now)
         c = self.contact(contact_id)
-        new_skills = c.skills if skills is _KEEP else tuple(sorted(self.skills(skills).items()))
-        new_lang = c.language if language is _KEEP else language
+        new_skills = c.skills if skills is KEEP else tuple(sorted(self.skills(skills).items()))
+        new_lang = c.language if language is KEEP else language
         if new_lang is not None and (not isinstance(new_lang, str) or not new_lang):
             raise InvalidArgument(f"bad language {new_lang!r}")
-        new_sen = c.min_sen if min_seniority is _KEEP else self.seniority(min_seniority)
+        new_sen = c.min_sen if min_seniority is KEEP else self.seniority(min_seniority)
         out: list[Offer] = self.start_call()
         self.fire(t, out)
         self.cancel_timers(c)

@@ -831,8 +831,8 @@ def corrupt(snap: dict[str, Any], how: str) -> Any:
         del s["format"]
     elif how == "wrong format":
         s["format"] = "someone.else"
-    elif how == "version 2":
-        s["version"] = 2
+    elif how == "future version":
+        s["version"] = 3
     elif how == "version str":
         s["version"] = "1"
     elif how == "no agents":
@@ -854,7 +854,7 @@ def corrupt(snap: dict[str, Any], how: str) -> Any:
         ("not a mapping", ("format",)),
         ("no format", ("format",)),
         ("wrong format", ("format",)),
-        ("version 2", ("version 2",)),
+        ("future version", ("version 3",)),
         ("version str", ("version '1'",)),
         ("no agents", ("corrupt", "agents")),
         ("unknown tier", ("corrupt", "gold")),

@@ -345,7 +345,7 @@ def test_snapshot_does_not_include_explain_history() -> None:
     [
         ({"format": "tierroute.other"}, "format"),
         ({"format": None}, "format"),
-        ({"version": 2}, "version 2"),
+        ({"version": 3}, "version 3"),  # a future version
         ({"version": 0}, "version 0"),
         ({"version": None}, "version None"),
     ],
@@ -399,3 +399,18 @@ def test_restore_when_a_contact_id_is_reused_during_wrap_up() -> None:
     restored._check()
     spec = ContactSpec("c2", "chat", "standard")
     assert restored.submit(spec, now=20.0) == r.submit(spec, now=20.0) == []
+
+
+def test_a_version_1_snapshot_is_migrated_without_touching_the_callers_data() -> None:
+    from pathlib import Path
+
+    v1 = json.loads((Path(__file__).parent / "fixtures/v1/snapshot.json").read_text())
+    assert v1["version"] == 1 and "tracker" in v1
+    before = copy.deepcopy(v1)
+    restored = Router.restore(v1)
+    assert v1 == before
+    again = restored.snapshot()
+    assert again["version"] == 2 and "tracker" not in again
+    assert set(again["hooks"]) == {"promises"}
+    assert again["hooks"]["promises"]["timers"] == v1["tracker"]["timers"]
+    restored._check()

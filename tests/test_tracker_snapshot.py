@@ -77,8 +77,8 @@ def test_restored_tracker_raises_the_same_events(seed: int) -> None:
         t += float(rng.exponential(40.0))
         step(original, rng, n, t)
     snap = original.snapshot()
-    assert snap["tracker"]["open"], "the split point should hold open promises"
-    assert snap["tracker"]["timers"], "and promise timers"
+    assert snap["hooks"]["promises"]["open"], "the split point should hold open promises"
+    assert snap["hooks"]["promises"]["timers"], "and promise timers"
     restored = Router.restore(json.loads(json.dumps(snap)))
     assert restored.snapshot() == snap
     restored._check()

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.oracle import Oracle
+from tests.oracle import RANKING, Agent, Oracle
 from tierroute import (
     AgentSpec,
     Channel,
@@ -40,6 +40,7 @@ from tierroute import (
     UnknownOffer,
     prestige,
 )
+from tierroute.policy.strategies import STRATEGY_RULES
 
 STRATEGIES = list(Strategy)
 CHANNELS = (Channel.VOICE, Channel.CHAT, Channel.EMAIL)
@@ -526,3 +527,21 @@ def test_router_matches_oracle_with_constant_sweeps(
     pair = run(1000 * seed + 11, policy)
     assert pair.offers > 20
     pair.router._check()
+
+
+def test_the_oracles_strategy_table_agrees_with_the_routers() -> None:
+    """The router ranks agents by tierroute.policy.strategies.STRATEGY_RULES, the
+    oracle by its own table: both cover every strategy and rank alike."""
+    assert list(RANKING) == list(STRATEGY_RULES) == list(Strategy)
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        a = Agent("a", int(rng.integers(1, 9)), {}, frozenset(), 0, {}, int(rng.integers(1, 200)))
+        a.idle_since = float(rng.integers(0, 5))
+        a.last_offer = int(rng.integers(-1, 5))
+        a.handled = int(rng.integers(0, 5))
+        load = int(rng.integers(0, a.capacity + 1))
+        prof = int(rng.integers(0, 6))
+        figures = type("F", (), {**vars(a), "load": load})
+        for strategy, rule in STRATEGY_RULES.items():
+            mine = ((-prof,) if rule.by_proficiency else ()) + rule.key(figures)
+            assert mine == RANKING[strategy](a, load, prof), strategy

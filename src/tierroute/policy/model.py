@@ -19,7 +19,6 @@ buys priority, never starvation.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,6 +31,7 @@ from tierroute.policy.loading import (
     pydantic_error_to_policy_error,
     read_mapping_file,
 )
+from tierroute.policy.strategies import Strategy
 from tierroute.promises.model import PromisePolicy
 
 __all__ = [
@@ -42,26 +42,6 @@ __all__ = [
     "Strategy",
     "TierPolicy",
 ]
-
-
-class Strategy(StrEnum):
-    """How to choose among the available agents eligible for a contact.
-
-    - ``longest_idle``: the agent idle the longest (earliest ``idle_since``).
-    - ``most_proficient``: highest proficiency in the contact's required skills
-      (the lowest of them when several), then longest idle.
-    - ``least_occupied``: lowest share of capacity in use, then longest idle.
-    - ``round_robin``: the agent offered work least recently (agents never offered
-      come first, in registration order) — round robin over a changing set.
-    - ``fair_share``: the agent with the least handled work so far (accepted
-      contacts weighted by channel cost), then longest idle.
-    """
-
-    LONGEST_IDLE = "longest_idle"
-    MOST_PROFICIENT = "most_proficient"
-    LEAST_OCCUPIED = "least_occupied"
-    ROUND_ROBIN = "round_robin"
-    FAIR_SHARE = "fair_share"
 
 
 class _Frozen(BaseModel):

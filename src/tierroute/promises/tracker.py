@@ -1,12 +1,16 @@
 """The promise tracker: every contact's promises marked attained or breached at the
 moment they are decided, escalation ladders, VIP callbacks and service credits.
 
-A :class:`PromiseTracker` attaches to one :class:`~tierroute.routing.router.Router` and is
-fed by its events (submit, answer, complete, abandon, queueing). Its timers — a
-promise falling due, an escalation step, a callback check — live in the router's
-one timer heap, so :meth:`Router.next_deadline` covers them and they fire inside
-:meth:`Router.advance` (or any call at a later ``now``). The events they raise come
-back on the call's :class:`~tierroute.models.Decisions` as ``.events``.
+A :class:`PromiseTracker` attaches to one :class:`~tierroute.routing.router.Router` as its
+hook and hears its events (submit, queueing, answer, complete, abandon, transfer)
+through the hook protocol of :mod:`tierroute.routing._hooks` — the only part of
+routing it imports. Its timers — a promise falling due, an escalation step, a
+callback check — are the router's timers (kind ``T_EXT``), so
+:meth:`Router.next_deadline` covers them and they fire inside :meth:`Router.advance`
+(or any call at a later ``now``). The events they raise come back on the call's
+:class:`~tierroute.models.Decisions` as ``.events``. It snapshots its own state and
+registers its loader under :attr:`PromiseTracker.kind`, so a restored router has it
+back.
 
 With no tracker attached the router pays one attribute check per event.
 
@@ -28,8 +32,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Mapping
-from heapq import heapify
-from typing import TYPE_CHECKING, Any
+from typing import Any, Final
 
 from tierroute.errors import InvalidArgument, RoutingStateError
 from tierroute.models import Channel, Severity
@@ -39,12 +42,19 @@ from tierroute.promises.model import (
     EscalationEvent,
     PromiseEvent,
     PromisePolicy,
-    PromiseTarget,
 )
-from tierroute.routing._state import CHANNELS, T_EXT, WAITING, ContactRT, Work
-
-if TYPE_CHECKING:
-    from tierroute.routing.router import Router
+from tierroute.promises.targets import TargetTable, promise_targets
+from tierroute.routing._hooks import (
+    CHANNELS,
+    WAITING,
+    Attachable,
+    ContactView,
+    HookPort,
+    QueueView,
+    Timed,
+    attach,
+    register_hook,
+)
 
 __all__ = ["PromiseTracker"]
 
@@ -56,7 +66,7 @@ _RATE_HORIZON = 10  # answers older than this many thresholds are forgotten
 class _Promise:
     """One open promise; also its own due-time timer."""
 
-    __slots__ = ("account", "ch", "cid", "done", "due", "kind", "owner", "sev", "tier", "tver")
+    __slots__ = ("account", "ch", "cid", "done", "due", "kind", "owner", "sev", "stamp", "tier")
 
     def __init__(
         self,
@@ -78,7 +88,7 @@ class _Promise:
         self.kind = kind
         self.due = due
         self.done = False
-        self.tver = 0
+        self.stamp = 0
 
     def fire(self, now: float) -> None:
         self.owner._decide(self, "breached", now)
@@ -87,7 +97,7 @@ class _Promise:
 class _Escalation:
     """The escalation ladder of one contact; its own timer."""
 
-    __slots__ = ("arrived", "cid", "count", "index", "ladder", "owner", "sev", "tier", "tver")
+    __slots__ = ("arrived", "cid", "count", "index", "ladder", "owner", "sev", "stamp", "tier")
 
     def __init__(
         self, owner: PromiseTracker, cid: str, tier: str, sev: Severity, ladder: Any, arrived: float
@@ -100,7 +110,7 @@ class _Escalation:
         self.arrived = arrived
         self.index = 0
         self.count = 0
-        self.tver = 0
+        self.stamp = 0
 
     def fire(self, now: float) -> None:
         self.owner._escalate(self, now)
@@ -109,12 +119,12 @@ class _Escalation:
 class _CallbackCheck:
     """Fires when a contact's actual wait reaches the callback threshold."""
 
-    __slots__ = ("c", "owner", "tver")
+    __slots__ = ("c", "owner", "stamp")
 
-    def __init__(self, owner: PromiseTracker, c: ContactRT) -> None:
+    def __init__(self, owner: PromiseTracker, c: ContactView) -> None:
         self.owner = owner
         self.c = c
-        self.tver = 0
+        self.stamp = 0
 
     def fire(self, now: float) -> None:
         self.owner._callback_due(self.c, now, None)
@@ -133,24 +143,24 @@ class PromiseTracker:
             or the router already has a tracker.
     """
 
+    kind: Final = "promises"
+    """The name of the tracker's state in router snapshots."""
+
     def __init__(
-        self, router: Router, promises: PromisePolicy | None = None, *, window_s: float = 3600.0
+        self, router: Attachable, promises: PromisePolicy | None = None, *, window_s: float = 3600.0
     ) -> None:
         promises = promises if promises is not None else router.policy.promises
         if promises is None:
             raise InvalidArgument("the router's policy has no promises; pass promises=")
-        if router._obs is not None:
-            raise InvalidArgument("the router already has a promise tracker attached")
         if not window_s > 0:
             raise InvalidArgument(f"window_s must be > 0, got {window_s!r}")
-        tiers = set(router.policy.tier_names)
-        unknown = sorted({t.tier for t in promises.targets} - tiers)
+        tiers = router.policy.tier_names
+        unknown = sorted({t.tier for t in promises.targets} - set(tiers))
         if unknown:
             raise InvalidArgument(f"promise targets name unknown tiers {unknown}")
-        self._router = router
         self._p = promises
         self._window = window_s
-        self._targets: dict[tuple[str, Channel, Severity], tuple[PromiseTarget, ...]] = {}
+        self._targets: TargetTable = promise_targets(promises, tiers)
         self._open: dict[str, list[_Promise]] = {}
         self._esc: dict[str, _Escalation] = {}
         self._cb_checks: dict[str, _CallbackCheck] = {}
@@ -163,18 +173,18 @@ class PromiseTracker:
         self.escalations_fired = 0
         self.callbacks_offered = 0
         self.callbacks_accepted = 0
-        router._obs = self
+        self._port: HookPort = attach(router, self)  # last: attach only a whole tracker
 
     # ------------------------------------------------------------------ router hooks
 
-    def on_submit(self, c: ContactRT, now: float) -> None:
+    def on_submit(self, c: ContactView, now: float) -> None:
         """Router hook: a contact arrived; open its promises, ladder and callback check."""
         tier = c.tier.name
         ch = CHANNELS[c.ch]
         sev = Severity(c.sev)
         account = None if c.attributes is None else c.attributes.get("account")
         promises = []
-        for target in self._targets_for(tier, ch, sev):
+        for target in self._targets[tier, ch, sev]:
             due = target.due(c.arrived_at, self._p.calendars[target.calendar], epoch=self._p.epoch)
             p = _Promise(self, c.id, account, tier, ch, sev, target.kind, due)
             promises.append(p)
@@ -195,11 +205,11 @@ class PromiseTracker:
             self._cb_checks[c.id] = check
             at = c.arrived_at + rule.threshold_s
             if at > now:
-                self._router._schedule(at, check)
+                self._port.schedule(at, check)
             else:
                 self._cb_late.add(c.id)  # offered when it is queued
 
-    def on_queued(self, c: ContactRT, now: float) -> None:
+    def on_queued(self, c: ContactView, queue: QueueView, now: float) -> None:
         """Router hook: a contact joined a queue; offer a callback if its expected wait
         passes the threshold."""
         if c.id not in self._cb_checks or c.id in self._cb_offered:
@@ -207,17 +217,15 @@ class PromiseTracker:
         if c.id in self._cb_late:
             self._callback_due(c, now, None)
             return
-        sig = c.sig
         rule = self._p.callback
-        if sig is None or rule is None:
+        if rule is None:
             return
-        rate = self._rate(sig.key, now, rule.threshold_s)
-        if rate is None or sig.live <= rule.threshold_s * rate:
+        rate = self._rate(queue.key, now, rule.threshold_s)
+        if rate is None or queue.live <= rule.threshold_s * rate:
             return  # no recent answers to go by, or even the whole queue is quick enough
-        # Place in line: contacts of this queue with a smaller key. One pass over this
-        # one queue, only for callback-eligible contacts not yet offered a callback.
-        me = (c.key, -c.value, c.seq)
-        ahead = sum(1 for e in sig.heap if e[3] == e[4].qver and e[:3] < me)
+        # Place in line: one pass over this one queue, only for callback-eligible
+        # contacts not yet offered a callback.
+        ahead = queue.ahead(c)
         if not ahead:
             # With nobody ahead the queue's answer rate is its arrival rate, not its
             # service rate: no estimate (the time-based check still runs).
@@ -226,10 +234,9 @@ class PromiseTracker:
         if expected > rule.threshold_s:
             self._callback_due(c, now, expected)
 
-    def on_answer(self, w: Work, now: float) -> None:
+    def on_answer(self, c: ContactView, now: float) -> None:
         """Router hook: an offer was accepted; decide the answer-type promises."""
-        c = w.contact
-        key = self._router._sig_for(c).key
+        key = self._port.queue_of(c).key
         times = self._departures.get(key)
         if times is None:
             times = self._departures[key] = deque(maxlen=_RATE_WINDOW)
@@ -239,9 +246,8 @@ class PromiseTracker:
                 self._decide(p, "attained" if now <= p.due else "breached", now)
         self._cancel_callback_check(c.id)
 
-    def on_complete(self, w: Work, now: float) -> None:
+    def on_complete(self, c: ContactView, now: float) -> None:
         """Router hook: the contact was completed; decide the rest, stop escalating."""
-        c = w.contact
         for p in self._open.pop(c.id, ()):
             if not p.done:
                 self._decide(p, "attained" if now <= p.due else "breached", now)
@@ -260,7 +266,7 @@ class PromiseTracker:
                 )
             )
 
-    def on_abandon(self, c: ContactRT, now: float) -> None:
+    def on_abandon(self, c: ContactView, now: float) -> None:
         """Router hook: the customer left; open promises end as abandoned."""
         for p in self._open.pop(c.id, ()):
             if not p.done:
@@ -269,7 +275,7 @@ class PromiseTracker:
         self._cancel_callback_check(c.id)
         self._cb_offered.discard(c.id)
 
-    def on_transfer(self, c: ContactRT, now: float) -> None:
+    def on_transfer(self, c: ContactView, now: float) -> None:
         """Router hook: a transfer keeps the arrival time, so promises keep their due
         times."""
 
@@ -284,9 +290,8 @@ class PromiseTracker:
             UnknownContact: No live contact with this id.
             RoutingStateError: No callback was offered to it, or it is not waiting.
         """
-        router = self._router
-        t = router._begin(now)
-        c = router._contact(contact_id)
+        t = self._port.begin(now)
+        c = self._port.contact(contact_id)
         if contact_id not in self._cb_offered:
             raise RoutingStateError(f"no callback was offered to contact {contact_id!r}")
         if c.state != WAITING:
@@ -299,7 +304,7 @@ class PromiseTracker:
         for p in promises:
             if not p.done and p.kind == "answer":
                 p.done = True  # replaced, not decided
-                p.tver += 1
+                p.stamp += 1
         p = _Promise(
             self,
             c.id,
@@ -334,7 +339,7 @@ class PromiseTracker:
     def attainment(self, now: float | None = None) -> dict[tuple[str, str], float]:
         """Share of promises attained per (tier, kind) among those decided in the last
         ``window_s`` seconds (abandoned ones excluded)."""
-        t = self._router.now if now is None else now
+        t = self._port.now if now is None else now
         self._prune(t)
         tally: dict[tuple[str, str], list[int]] = {}
         for _, tier, _, kind, ok in self._recent:
@@ -360,7 +365,6 @@ class PromiseTracker:
     def dump_state(self) -> dict[str, Any]:
         """The tracker's state as JSON-serialisable data, timers included (with their
         places in the router's heap). :meth:`Router.snapshot` embeds it."""
-        router = self._router
         refs: dict[int, list[Any]] = {}
         for cid, promises in self._open.items():
             for i, p in enumerate(promises):
@@ -369,12 +373,10 @@ class PromiseTracker:
             refs[id(esc)] = ["e", cid]
         for cid, check in self._cb_checks.items():
             refs[id(check)] = ["c", cid]
-        timers = sorted(
-            [t, seq, *refs[id(obj)]]
-            for t, seq, kind, obj, ver in router._timers
-            if kind == T_EXT and obj.tver == ver and id(obj) in refs
-        )
-        own = self._p if self._p != router.policy.promises else None
+        timers = [
+            [t, seq, *refs[id(obj)]] for t, seq, obj in self._port.timers() if id(obj) in refs
+        ]
+        own = self._p if self._p != self._port.policy.promises else None
         return {
             "promises": None if own is None else own.model_dump(mode="json"),
             "window_s": self._window,
@@ -429,7 +431,7 @@ class PromiseTracker:
         }
 
     @classmethod
-    def load_state(cls, router: Router, data: Mapping[str, Any]) -> PromiseTracker:
+    def load_state(cls, router: Attachable, data: Mapping[str, Any]) -> PromiseTracker:
         """Attach a tracker rebuilt from :meth:`dump_state` data to ``router`` (used by
         :meth:`Router.restore`)."""
         own = data["promises"]
@@ -439,6 +441,7 @@ class PromiseTracker:
             window_s=float(data["window_s"]),
         )
         policy = tracker._p
+        port = tracker._port
         for cid, rows in data["open"]:
             tracker._open[cid] = promises = []
             for kind, due, account, tier, ch, sev, done in rows:
@@ -454,7 +457,10 @@ class PromiseTracker:
             esc.index, esc.count = int(index), int(count)
             tracker._esc[cid] = esc
         for cid in data["callback_checks"]:
-            tracker._cb_checks[cid] = _CallbackCheck(tracker, router._contacts[cid])
+            c = port.live_contact(cid)
+            if c is None:
+                raise KeyError(f"callback check of contact {cid!r}, which is not live")
+            tracker._cb_checks[cid] = _CallbackCheck(tracker, c)
         tracker._cb_offered = set(data["callbacks_offered"])
         tracker._cb_late = set(data["callbacks_late"])
         tracker._counts = {(t, c, k): [a, b, x] for t, c, k, a, b, x in data["counts"]}
@@ -468,51 +474,31 @@ class PromiseTracker:
             tracker._departures[k] = deque(times, maxlen=_RATE_WINDOW)
         fired = data["fired"]
         tracker.escalations_fired, tracker.callbacks_offered, tracker.callbacks_accepted = fired
-        heap = router._timers
         for t, seq, what, cid, *rest in data["timers"]:
-            obj: Any
+            obj: Timed
             if what == "p":
                 obj = tracker._open[cid][rest[0]]
             elif what == "e":
                 obj = tracker._esc[cid]
             else:
                 obj = tracker._cb_checks[cid]
-            obj.tver += 1
-            heap.append((float(t), int(seq), T_EXT, obj, obj.tver))
-        heapify(heap)
+            port.restore_timer(float(t), int(seq), obj)
         return tracker
 
     # ------------------------------------------------------------------ internals
-
-    def _targets_for(self, tier: str, ch: Channel, sev: Severity) -> tuple[PromiseTarget, ...]:
-        key = (tier, ch, sev)
-        found = self._targets.get(key)
-        if found is None:
-            best: dict[str, PromiseTarget] = {}
-            for t in self._p.targets:
-                if t.applies(tier, ch, sev):
-                    old = best.get(t.kind)
-                    if old is None or (t.severities and not old.severities):
-                        best[t.kind] = t
-            found = self._targets[key] = tuple(best[k] for k in sorted(best))
-        return found
 
     def _schedule_due(self, p: _Promise) -> None:
         # "Within" includes the due instant: the breach timer fires just after it, so
         # an answer at exactly ``due`` is attained (``_decide`` reports the breach at
         # ``due`` itself).
-        self._router._schedule(math.nextafter(p.due, math.inf), p)
+        self._port.schedule(math.nextafter(p.due, math.inf), p)
 
     def _emit(self, event: Any) -> None:
-        out = self._router._out
-        if isinstance(out.events, list):
-            out.events.append(event)
-        else:
-            out.events = [event]
+        self._port.emit(event)
 
     def _decide(self, p: _Promise, outcome: Any, now: float) -> None:
         p.done = True
-        p.tver += 1
+        p.stamp += 1
         at = p.due if outcome == "breached" and now >= p.due else now
         event = PromiseEvent(
             outcome, p.kind, p.cid, p.account, p.tier, p.ch, p.sev, p.due, at, p.due - at
@@ -559,23 +545,23 @@ class PromiseTracker:
         """Schedule the ladder's next step; steps already past fire at once."""
         at = self._step_time(esc)
         if at > now:
-            self._router._schedule(at, esc)
+            self._port.schedule(at, esc)
         else:
             self._escalate(esc, now)
 
     def _stop_escalation(self, cid: str) -> None:
         esc = self._esc.pop(cid, None)
         if esc is not None:
-            esc.tver += 1
+            esc.stamp += 1
 
     def _cancel_callback_check(self, cid: str) -> None:
         self._cb_late.discard(cid)
         check = self._cb_checks.pop(cid, None)
         if check is not None:
-            check.tver += 1
+            check.stamp += 1
 
-    def _callback_due(self, c: ContactRT, now: float, expected: float | None) -> None:
-        if c.id in self._cb_offered or self._router._contacts.get(c.id) is not c:
+    def _callback_due(self, c: ContactView, now: float, expected: float | None) -> None:
+        if c.id in self._cb_offered or self._port.live_contact(c.id) is not c:
             return
         if c.state != WAITING:  # ringing now: offer it if it is queued again
             self._cb_late.add(c.id)
@@ -598,3 +584,6 @@ class PromiseTracker:
             return None
         span = times[-1] - times[0]
         return (len(times) - 1) / span if span > 0 else None
+
+
+register_hook(PromiseTracker.kind, PromiseTracker.load_state)

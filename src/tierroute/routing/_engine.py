@@ -1,9 +1,12 @@
 """The routing engine: the state of a router and how it decides.
 
-:class:`Engine` holds agents, live contacts, offers, requirement signatures with
-their queues and agent pools, and the one timer heap; its methods make the
-decisions. It trusts its input: :class:`~tierroute.routing.router.Router` subclasses it
-and adds the public, checked API.
+:class:`Engine` holds live contacts, offers and assignments, the timers (on its own
+heap or a foreign host's: :mod:`tierroute.routing._hooks`) and the attached hook, over
+the eligibility index of :class:`~tierroute.routing._index.Index` (agents, groups,
+buckets, signatures with their queues, pools). Every state change is one of its
+``_<operation>_trusted`` methods, which trust their input:
+:class:`~tierroute.routing.router.Router` subclasses it, validates each call and
+delegates to the same method the simulator calls directly.
 
 How decisions are made:
 
@@ -35,45 +38,47 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, Final
 
+from tierroute.errors import TierRouteError
 from tierroute.models import Decisions, Offer
 from tierroute.policy.model import Policy
+from tierroute.routing._hooks import (
+    T_EXPIRE,
+    T_EXT,
+    T_RELAX,
+    T_WRAP,
+    Hook,
+    TimerHeap,
+    TimerHost,
+    is_live,
+)
+from tierroute.routing._index import Index
 from tierroute.routing._state import (
     ACTIVE,
     CHANNELS,
     IN_SERVICE,
     INF,
+    LOGGED_OUT,
+    NOT_READY,
     OFFERED,
+    READY,
     RESERVED,
-    S_LONGEST_IDLE,
-    S_MOST_PROFICIENT,
-    STRATEGIES,
-    T_EXPIRE,
-    T_EXT,
-    T_RELAX,
-    T_WRAP,
     WAITING,
     WRAP,
+    AgentFields,
     AgentRT,
-    Bucket,
-    Compiled,
     ContactRT,
-    Group,
-    Pool,
     Sig,
     TierRT,
     Work,
-    agent_entry,
     sig_proficiency,
 )
 
 __all__ = ["Engine"]
 
-_LOGGED_OUT, _READY, _NOT_READY = 0, 1, 2  # agent presence
 
-
-class Engine:
+class Engine(Index):
     """Routing state and decisions (trusted input; see :class:`~tierroute.routing.router.Router`).
 
     Args:
@@ -82,86 +87,335 @@ class Engine:
         start: The initial time (already checked).
     """
 
-    sweep_every = 4096
-    """Pool lookups between sweeps of idle pools (at least; more when there are many
-    signatures). Tests lower it to exercise the sweeps."""
-
     def __init__(self, policy: Policy, clock: Callable[[], float] | None, start: float) -> None:
-        self._policy = policy
-        self._c = Compiled(policy)
+        super().__init__(policy)
         self._clock = clock
         self._now = start
-        self._agents: dict[str, AgentRT] = {}
         self._contacts: dict[str, ContactRT] = {}
-        self._works: dict[str, Work] = {}
-        self._sigs: dict[tuple[Any, ...], Sig] = {}
         # contacts' skill requirements, interned: contacts share a few hundred of them
         self._skill_sets: dict[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]] = {}
-        self._groups: dict[tuple[int, tuple[str, ...], str | None, str | None], Group] = {}
-        # groups by first skill (None: no skill); named-concierge groups by agent
-        self._groups_by_skill: dict[str | None, list[Group]] = {}
-        self._concierge_groups: dict[str, list[Group]] = {}
-        self._by_skill: dict[str, set[AgentRT]] = {}
-        self._by_lang: dict[str, set[AgentRT]] = {}
-        self._concierge_sigs: dict[str, list[Sig]] = {}  # concierge agent id -> signatures
-        self._timers: list[tuple[float, int, int, Any, int]] = []
+        self._works: dict[str, Work] = {}
+        # the timer host (see tierroute.routing._hooks): its bound ``schedule`` is looked
+        # up once; the engine's own heap, empty under a foreign host
+        self._heap = TimerHeap()
+        self._schedule_timer = self._heap.schedule
+        # NB: CPython 3.11 keeps instance attributes in a compact shared-key layout (the
+        # fast path of every self._x) for at most 30 of them: this class has 28.
         self._history: OrderedDict[str, Work] = OrderedDict()
-        self._obs: Any = None  # an attached PromiseTracker (see tierroute.promises.tracker)
+        self._hook: Hook | None = None  # the listener attached (see routing._hooks)
         self._out = Decisions()  # the decisions of the call in progress
-        self._lookups = 0  # pool lookups since the last sweep of idle pools
-        self._sweep_at = self.sweep_every
         self._agent_seq = 0
         self._contact_seq = 0
         self._offer_seq = 0
-        self._timer_seq = 0
         self._submitted = 0
         self._finished = 0
         self._abandoned = 0
 
-    def _fire(self, now: float, out: list[Offer]) -> bool:
-        """Fire every timer due at or before ``now``, each at its own time; say whether
-        any did."""
-        timers = self._timers
+    # ------------------------------------------------------------------ operations
+    # One method per operation, trusting its input: the checked API
+    # (:class:`~tierroute.routing.router.Router`) validates and then calls the same
+    # method, and the simulator calls it directly. Each first fires the timers due by
+    # ``now``. ``check``, where given, is the checked API's validator of the call's
+    # ids: it runs again if a timer fired, and a failure then carries the offers
+    # and events those timers made (time cannot be undone), as :meth:`_recheck` says.
+
+    @staticmethod
+    def _recheck(out: Decisions, check: Callable[..., object], *args: Any) -> None:
+        """Re-run ``check(*args)`` after due timers fired; on failure the error
+        carries the offers and events those timers made."""
+        try:
+            check(*args)
+        except TierRouteError as exc:
+            exc.offers = tuple(out)
+            exc.events = tuple(out.events)
+            raise
+
+    def _advance_trusted(self, now: float) -> Decisions:
+        """Fire the timers due up to ``now`` (a float not before the router's time)."""
+        out = self._out = Decisions()
+        self._fire(now, out)
+        return out
+
+    def _add_agent_trusted(
+        self, agent_id: str, fields: AgentFields, presence: int, now: float
+    ) -> Decisions:
+        """Register new agent ``agent_id`` with its checked profile ``fields``."""
+        out = self._out = Decisions()
+        self._fire(now, out)
+        self._agent_seq += 1
+        a = AgentRT(agent_id, self._agent_seq, *fields)
+        a.idle_since = now
+        self._agents[agent_id] = a
+        self._link_agent(a)
+        if presence != LOGGED_OUT:
+            self._set_presence(a, presence, now, out)
+        return out
+
+    def _remove_agent_trusted(self, agent_id: str, now: float) -> Decisions:
+        """Forget logged-out agent ``agent_id``."""
+        out = self._out = Decisions()
+        self._fire(now, out)
+        self._unlink_agent(self._agents.pop(agent_id))
+        return out
+
+    def _update_agent_trusted(
+        self,
+        agent_id: str,
+        fields: AgentFields,
+        now: float,
+        check: Callable[[str], object] | None = None,
+    ) -> Decisions:
+        """Replace the profile of agent ``agent_id``, which has no work in progress."""
+        out = self._out = Decisions()
+        if self._fire(now, out) and check is not None:
+            self._recheck(out, check, agent_id)
+        a = self._agents[agent_id]
+        self._unlink_agent(a)
+        a.skills, a.languages, a.seniority, a.maxc, a.capacity, a.attributes = fields
+        a.chans = tuple(i for i, n in enumerate(a.maxc) if n)
+        self._link_agent(a)
+        a.stamp += 1
+        self._relax_concierge_waiters(agent_id, now, out)
+        if a.presence == READY:
+            self._agent_seek(a, now, out, "agent_updated")
+        return out
+
+    def _set_agent_state_trusted(
+        self,
+        agent_id: str,
+        presence: int,
+        now: float,
+        check: Callable[[str, int], object] | None = None,
+    ) -> Decisions:
+        """Set the presence of agent ``agent_id`` (not logging out with contacts in
+        service)."""
+        out = self._out = Decisions()
+        if self._fire(now, out) and check is not None:
+            self._recheck(out, check, agent_id, presence)
+        self._set_presence(self._agents[agent_id], presence, now, out)
+        return out
+
+    def _submit_trusted(
+        self,
+        contact_id: str,
+        ch: int,
+        tier: TierRT,
+        value: float,
+        severity: int,
+        skills: tuple[tuple[str, int], ...],
+        language: str | None,
+        min_seniority: int,
+        concierge: str | None,
+        now: float,
+        arrived_at: float | None = None,
+        attributes: Any = None,
+    ) -> Decisions:
+        """Route new contact ``contact_id`` (not live).
+
+        ``skills`` must be sorted by skill name; ``arrived_at`` (default ``now``) not
+        after ``now``. The simulator calls this with the first ten arguments.
+        """
+        arrived = now if arrived_at is None else arrived_at
+        key = self._c.key(tier, ch, severity, value, arrived)
+        c = ContactRT(
+            contact_id,
+            0,
+            ch,
+            tier,
+            value,
+            severity,
+            skills,
+            language,
+            min_seniority,
+            concierge,
+            arrived,
+            key,
+            now,
+            attributes,
+        )
+        out = self._out = Decisions()
+        self._fire(now, out)
+        self._contact_seq += 1
+        c.seq = self._contact_seq
+        self._contacts[contact_id] = c
+        self._submitted += 1
+        if self._hook is not None:
+            self._hook.on_submit(c, now)
+        self._enter_step(c, 0, now)
+        self._place(c, now, out, "contact_arrived")
+        return out
+
+    def _abandon_trusted(
+        self, contact_id: str, now: float, check: Callable[[str], object] | None = None
+    ) -> Decisions:
+        """Forget live contact ``contact_id``, which is not in service: out of its
+        queue, or its ringing offer withdrawn and the agent's capacity back."""
+        out = self._out = Decisions()
+        if self._fire(now, out) and check is not None:
+            self._recheck(out, check, contact_id)
+        c = self._contacts.pop(contact_id)
+        w = c.work
+        c.work = None
+        self._abandoned += 1
+        if self._hook is not None:
+            self._hook.on_abandon(c, now)
+        if c.state == WAITING:
+            c.sig.remove(c)  # type: ignore[union-attr]
+            return out
+        assert w is not None
+        self._release(w, now)
+        self._retire(w)
+        self._agent_seek(w.agent, now, out, "capacity_freed")
+        return out
+
+    def _transfer_trusted(
+        self,
+        contact_id: str,
+        skills: tuple[tuple[str, int], ...],
+        language: str | None,
+        min_seniority: int,
+        now: float,
+    ) -> Decisions:
+        """Route live contact ``contact_id`` again with these requirements (``skills``
+        sorted by name), keeping its key; its agent, if any, is excluded."""
+        out = self._out = Decisions()
+        self._fire(now, out)
+        c = self._contacts[contact_id]
+        agent: AgentRT | None = None
+        if c.state == WAITING:
+            c.sig.remove(c)  # type: ignore[union-attr]
+        else:
+            w = c.work
+            assert w is not None
+            agent = w.agent
+            if w.state == RESERVED:
+                self._release(w, now)
+                self._refresh(agent)
+                self._retire(w)
+            else:
+                self._end_service(w, now, out, seek=False)
+            c.work = None
+            c.state = WAITING
+        c.skills, c.lang, c.min_sen = skills, language, min_seniority
+        if self._hook is not None:
+            self._hook.on_transfer(c, now)
+        if agent is not None:
+            c.excluded = (c.excluded or set()) | {agent.id}
+        self._enter_step(c, 0, now)
+        self._place(c, now, out, "transferred")
+        if agent is not None and agent.presence == READY:
+            self._agent_seek(agent, now, out, "capacity_freed")
+        return out
+
+    def _accept_trusted(
+        self, offer_id: str, now: float, check: Callable[[str, float], object] | None = None
+    ) -> Decisions:
+        """Offer ``offer_id``, ringing and not expired at ``now``, becomes an assignment."""
+        out = self._out = Decisions()
+        if self._fire(now, out) and check is not None:
+            self._recheck(out, check, offer_id, now)
+        w = self._works[offer_id]
+        self._activate(w, now)
+        a = w.agent
+        a.stamp += 1
+        self._refresh(a)
+        return out
+
+    def _reject_trusted(
+        self, offer_id: str, now: float, check: Callable[[str, float], object] | None = None
+    ) -> Decisions:
+        """Offer ``offer_id``, ringing and not expired at ``now``, is declined."""
+        out = self._out = Decisions()
+        if self._fire(now, out) and check is not None:
+            self._recheck(out, check, offer_id, now)
+        self._decline(self._works[offer_id], now, out, no_answer=self._c.reject_no_answer)
+        return out
+
+    def _complete_trusted(self, offer_id: str, now: float) -> Decisions:
+        """Assignment ``offer_id`` (accepted, not in wrap-up) ends."""
+        w = self._works[offer_id]
+        out = self._out = Decisions()
+        self._fire(now, out)
+        c = w.contact
+        del self._contacts[c.id]
+        c.work = None  # no contact <-> work cycle: refcounting frees them, not the GC
+        self._finished += 1
+        if self._hook is not None:
+            self._hook.on_complete(c, now)
+        self._end_service(w, now, out, seek=True)
+        return out
+
+    # ------------------------------------------------------------------ timers
+
+    def _fire(self, now: float, out: Decisions) -> bool:
+        """Fire every timer of the engine's own heap due at or before ``now``, each at
+        its own time; say whether any did."""
+        timers = self._heap.heap
         fired = False
         while timers and timers[0][0] <= now:
-            t, _, kind, obj, ver = heappop(timers)
-            if obj.tver != ver:
+            t, _, kind, ver, obj = heappop(timers)
+            if obj.stamp != ver:
                 continue
             fired = True
             self._now = t
-            if kind == T_RELAX:
-                self._on_relax(obj, t, out)
-            elif kind == T_EXPIRE:
-                self._on_expire(obj, t, out)
-            elif kind == T_WRAP:
-                self._on_wrap_end(obj, t, out)
-            else:
-                obj.fire(t)
+            _ON_TIMER[kind](self, obj, t, out)
         self._now = now
         return fired
 
-    def _timer(self, t: float, kind: int, obj: ContactRT | Work) -> None:
-        obj.tver += 1
-        self._timer_seq += 1
-        heappush(self._timers, (t, self._timer_seq, kind, obj, obj.tver))
+    def fire_timer(self, at: float, kind: int, obj: Any, ver: int, out: Decisions) -> bool:
+        """Fire one timer handed back by a foreign timer host (see
+        :mod:`tierroute.routing._hooks`): the router's time moves to ``at`` and the
+        offers made are appended to ``out``, which also receives the events raised.
 
-    def _schedule(self, t: float, obj: Any) -> None:
-        """Set a timer for an attached tracker's object ``obj`` (it has ``tver`` and
-        ``fire(now)``); bumping ``obj.tver`` cancels it."""
-        self._timer(t, T_EXT, obj)
+        Args:
+            at: When the timer is due; not before the router's time, and no earlier
+                than any entry the host still holds.
+            kind: The ``kind`` the timer was scheduled with.
+            obj: The ``obj`` it was scheduled with.
+            ver: The ``ver`` it was scheduled with.
+            out: Where the offers go.
+
+        Returns:
+            Whether it fired; ``False`` for a stale (cancelled) timer, which changes
+            nothing.
+
+        Runtime complexity: that of the decision the timer makes, as in :meth:`advance`.
+        """
+        if obj.stamp != ver:
+            return False
+        self._out = out
+        self._now = at
+        _ON_TIMER[kind](self, obj, at, out)
+        return True
+
+    def set_timer_host(self, host: TimerHost) -> None:
+        """Keep every timer of this router on ``host`` from now on (see
+        :mod:`tierroute.routing._hooks`); the live timers move there, in firing order.
+
+        Under a foreign host the host fires the timers through :meth:`fire_timer`,
+        :meth:`next_deadline` is ``None`` and :meth:`snapshot` is refused.
+
+        Runtime complexity: O(k log k) for k live timers.
+        """
+        live = self._heap.live()
+        self._heap.heap.clear()
+        self._heap.foreign = host
+        self._schedule_timer = schedule = host.schedule
+        for at, _, kind, ver, obj in live:
+            schedule(at, kind, obj, ver)
 
     def _set_presence(self, a: AgentRT, pres: int, now: float, out: list[Offer]) -> None:
         if pres == a.presence:
             return
         old = a.presence
         a.presence = pres
-        a.version += 1
-        if _READY in (old, pres):
-            d = 1 if pres == _READY else -1
+        a.stamp += 1
+        if READY in (old, pres):
+            d = 1 if pres == READY else -1
             for buckets in a.buckets:
                 for b in buckets:
                     b.ready += d
-        if pres == _READY:
+        if pres == READY:
             a.idle_since = now
             a.no_answers = 0
             self._agent_seek(a, now, out, "agent_ready")
@@ -169,13 +423,13 @@ class Engine:
         for w in sorted((w for w in a.tasks.values() if w.state == RESERVED), key=_work_order):
             self._release(w, now)
             self._return(w.contact, now, out, exclude=None)
-        if pres == _LOGGED_OUT:
+        if pres == LOGGED_OUT:
             for w in sorted((w for w in a.tasks.values() if w.state == WRAP), key=_work_order):
                 self._release(w, now)
                 self._retire(w)
-            if old != _LOGGED_OUT:
+            if old != LOGGED_OUT:
                 self._relax_concierge_waiters(a.id, now, out)
-        a.version += 1
+        a.stamp += 1
 
     def _relax_concierge_waiters(self, agent_id: str, now: float, out: list[Offer]) -> None:
         """Move on every contact waiting for ``agent_id`` as its named concierge that
@@ -190,168 +444,6 @@ class Engine:
             c.sig.remove(c)  # type: ignore[union-attr]
             self._enter_step(c, c.step + 1, now)
             self._place(c, now, out, "relaxed")
-
-    def _link_agent(self, a: AgentRT) -> None:
-        for skill in a.skills:
-            self._by_skill.setdefault(skill, set()).add(a)
-        for lang in a.languages:
-            self._by_lang.setdefault(lang, set()).add(a)
-        self._reset_links(a)
-        for g in self._groups_of(a):
-            self._join(g, a)
-
-    def _unlink_agent(self, a: AgentRT) -> None:
-        for skill in a.skills:
-            self._by_skill[skill].discard(a)
-        for lang in a.languages:
-            self._by_lang[lang].discard(a)
-        ready = a.presence == _READY
-        for buckets in a.buckets:
-            for b in buckets:
-                b.members.remove(a)  # O(bucket); only on remove or update
-                b.ready -= ready
-        self._reset_links(a)
-        a.version += 1
-
-    @staticmethod
-    def _reset_links(a: AgentRT) -> None:
-        a.buckets = [[] for _ in CHANNELS]
-        a.pools = [[] for _ in CHANNELS]
-
-    def _groups_of(self, a: AgentRT) -> list[Group]:
-        """The groups that admit agent ``a`` (by the index of first skills)."""
-        by_first = self._groups_by_skill
-        groups = [g for first in (*a.skills, None) for g in by_first.get(first, ()) if g.admits(a)]
-        groups += (g for g in self._concierge_groups.get(a.id, ()) if g.admits(a))
-        return groups
-
-    def _group(self, key: tuple[int, tuple[str, ...], str | None, str | None]) -> Group:
-        """The group of agents on a channel with some skills and a language, or the
-        named concierge (made on first use from the agents with its rarest skill,
-        else that language, else all)."""
-        g = self._groups.get(key)
-        if g is None:
-            ch, skills, lang, concierge = key
-            g = self._groups[key] = Group(ch, skills, lang, concierge)
-            cands: Any
-            if concierge is not None:
-                self._concierge_groups.setdefault(concierge, []).append(g)
-                a = self._agents.get(concierge)
-                cands = () if a is None else (a,)
-            else:
-                self._groups_by_skill.setdefault(skills[0] if skills else None, []).append(g)
-                if skills:
-                    cands = min((self._by_skill.get(s, _EMPTY) for s in skills), key=len)
-                elif lang is not None:
-                    cands = self._by_lang.get(lang, _EMPTY)
-                else:
-                    cands = self._agents.values()
-            for a in cands:
-                if g.admits(a):
-                    self._join(g, a)
-        return g
-
-    def _join(self, g: Group, a: AgentRT) -> None:
-        """Put agent ``a`` (admitted by ``g``) in its bucket of ``g``."""
-        key = _bucket_key(g, a)
-        b = g.buckets.get(key)
-        if b is None:
-            b = g.buckets[key] = Bucket(key)
-            for sig in g.sigs:
-                if sig.covers(b):
-                    sig.cover.append(b)
-                    b.sigs.append(sig)
-        b.members.append(a)
-        b.ready += a.presence == _READY
-        ch = g.ch
-        a.buckets[ch].append(b)
-        for pool in b.pools:
-            if pool is not None:
-                a.pools[ch].append(pool)
-
-    def _submit_trusted(
-        self,
-        contact_id: str,
-        ch: int,
-        tier: TierRT,
-        value: float,
-        severity: int,
-        skills: tuple[tuple[str, int], ...],
-        language: str | None,
-        min_seniority: int,
-        concierge: str | None,
-        now: float,
-    ) -> Decisions:
-        """:meth:`submit` for callers that validated their input already (the
-        simulator, whose scenario was checked once): no checks, same decisions.
-
-        ``skills`` must be sorted by skill name; ``contact_id`` must not be live.
-        """
-        key = self._c.key(tier, ch, severity, value, now)
-        c = ContactRT(
-            contact_id,
-            0,
-            ch,
-            tier,
-            value,
-            severity,
-            skills,
-            language,
-            min_seniority,
-            concierge,
-            now,
-            key,
-            now,
-            None,
-        )
-        out = self._out = Decisions()
-        self._fire(now, out)
-        self._contact_seq += 1
-        c.seq = self._contact_seq
-        self._contacts[contact_id] = c
-        self._submitted += 1
-        if self._obs is not None:
-            self._obs.on_submit(c, now)
-        self._enter_step(c, 0, now)
-        self._place(c, now, out, "contact_arrived")
-        return out
-
-    def _sig_for(self, c: ContactRT) -> Sig:
-        """The signature of ``c`` at its current step (created and cached on first use)."""
-        step = c.tier.steps[c.step]
-        if step.concierge:
-            key: tuple[Any, ...] = (c.ch, (), None, 0, c.concierge)
-        else:
-            if step.skills_ignore:
-                skills: tuple[tuple[str, int], ...] = ()
-            elif step.min_prof is None:
-                skills = c.skills
-            else:
-                mp = step.min_prof
-                skills = tuple((s, mp) for s, _ in c.skills)
-            key = (
-                c.ch,
-                skills,
-                None if step.lang_ignore else c.lang,
-                c.min_sen if step.min_sen is None else step.min_sen,
-                None,
-            )
-        sig = self._sigs.get(key)
-        if sig is None:
-            sig = self._new_sig(key)
-        return sig
-
-    def _new_sig(self, key: tuple[Any, ...]) -> Sig:
-        sig = self._sigs[key] = Sig(key)
-        if sig.concierge is not None:
-            self._concierge_sigs.setdefault(sig.concierge, []).append(sig)
-        g = sig.group = self._group(sig.group_key())
-        g.sigs.append(sig)
-        for b in g.buckets.values():
-            if sig.covers(b):
-                sig.cover.append(b)
-                b.sigs.append(sig)
-        return sig
 
     def _enter_step(self, c: ContactRT, index: int, now: float) -> None:
         """Put ``c`` on the first applicable step from ``index`` on."""
@@ -368,7 +460,7 @@ class Engine:
         if cid is None:
             return False
         a = self._agents.get(cid)
-        if a is None or a.presence == _LOGGED_OUT or a.maxc[c.ch] <= 0:
+        if a is None or a.presence == LOGGED_OUT or a.maxc[c.ch] <= 0:
             return False
         return c.excluded is None or cid not in c.excluded
 
@@ -388,154 +480,23 @@ class Engine:
             agent, passed = self._cover_skip(sig, strategy, excluded)
         if agent is None:
             sig.push(c)
-            if c.step_until < INF:
-                self._timer(c.step_until, T_RELAX, c)
-            else:
-                c.tver += 1  # last step: no relaxation timer may stay live
-            if self._obs is not None:
-                self._obs.on_queued(c, now)
+            if c.step_until < INF:  # live while c keeps this queue entry (same stamp)
+                self._schedule_timer(c.step_until, T_RELAX, c, c.stamp)
+            if self._hook is not None:
+                self._hook.on_queued(c, sig, now)
             return
         self._offer(c, agent, sig, strategy, now, out, moment, passed, None)
         self._refresh(agent)
 
-    def _cover_pools(self, sig: Sig, strategy: int) -> list[tuple[int, list[Any]]]:
-        """``(proficiency, heap)`` of the pool of each bucket of ``sig``'s cover that
-        serves ``strategy`` (longest idle for most proficient), made if missing."""
-        st = S_LONGEST_IDLE if strategy == S_MOST_PROFICIENT else strategy
-        out = []
-        for b in sig.cover:
-            pool = b.pools[st] or self._make_bucket_pool(b, st, sig.ch)
-            if pool is None:
-                continue
-            pool.used = True
-            out.append((b.prof, pool.heap))
-        return out
-
-    def _cover_best(self, sig: Sig, strategy: int) -> AgentRT | None:
-        """The best available agent of ``sig``'s cover under ``strategy``: the smallest
-        live pool head (most proficient: the highest proficiency first)."""
-        mp = strategy == S_MOST_PROFICIENT
-        st = S_LONGEST_IDLE if mp else strategy
-        best: Any = None
-        best_prof = -1
-        for b in sig.cover:
-            pool = b.pools[st] or self._make_bucket_pool(b, st, sig.ch)
-            if pool is None:
-                continue
-            pool.used = True
-            heap = pool.heap
-            prof = b.prof
-            while heap:
-                e = heap[0]
-                if e[-2] != e[-1].version:
-                    heappop(heap)
-                    continue
-                if best is None or (prof > best_prof if mp and prof != best_prof else e < best):
-                    best, best_prof = e, prof
-                break
-        return None if best is None else best[-1]
-
-    def _cover_skip(
-        self, sig: Sig, strategy: int, excluded: set[str]
-    ) -> tuple[AgentRT | None, tuple[str, ...]]:
-        """Like :meth:`_cover_best` for a contact that excluded some agents: the best
-        agent not excluded, and the excluded agents ranked ahead of it."""
-        mp = strategy == S_MOST_PROFICIENT
-        ranked: list[tuple[Any, ...]] = []  # (rank, is a pick, agent)
-        for prof, heap in self._cover_pools(sig, strategy):
-            held = []
-            while heap:
-                e = heappop(heap)
-                a = e[-1]
-                if e[-2] != a.version:
-                    continue
-                held.append(e)
-                rank = (-prof, *e[:-1]) if mp else e[:-1]
-                if a.id not in excluded:
-                    ranked.append((rank, True, a))
-                    break
-                ranked.append((rank, False, a))
-            for e in held:
-                heappush(heap, e)
-        ranked.sort(key=_rank)
-        passed: list[str] = []
-        for _, pick, a in ranked:
-            if pick:
-                return a, tuple(passed)
-            passed.append(a.id)
-        return None, tuple(passed)
-
     def _routing_timers_pending(self) -> bool:
-        """Whether a relaxation, offer-expiry or wrap-up timer is set (a tracker's
-        timers aside: they never make offers). O(timers); for end-of-run checks."""
-        return any(kind != T_EXT and obj.tver == ver for _, _, kind, obj, ver in self._timers)
-
-    def _sweep_pools(self) -> None:
-        """Drop the pools not looked up since the last sweep.
-
-        Every available agent is pushed into every pool of its buckets on each
-        change, so pools of buckets nobody looks up any more are pure cost. A
-        dropped pool is rebuilt from the bucket's members on its next lookup; pools
-        are derived data, so decisions do not change. Sweeps come at least twice
-        as many lookups apart as there are signatures (a pool unused for that long
-        is unlikely to be wanted soon).
-        """
-        for g in self._groups.values():
-            for b in g.buckets.values():
-                if isinstance(b.pools, list):
-                    _sweep(b.pools)
-        self._lookups = 0
-        self._sweep_at = max(self.sweep_every, 2 * len(self._sigs))
-
-    def _make_bucket_pool(self, b: Bucket, strategy: int, ch: int) -> Pool | None:
-        """A new pool of bucket ``b`` for ``strategy``, or ``None`` while no member
-        is ready (it is made once one is)."""
-        if not b.ready:
-            return None
-        pools = b.pools
-        if not isinstance(pools, list):
-            pools = b.pools = [None] * len(STRATEGIES)
-        pool = pools[strategy] = Pool(strategy, b.members)
-        cost = self._c.cost[ch]
-        excl = self._c.exclusive[ch]
-        for a in pool.members:
-            a.pools[ch].append(pool)
-            if a.presence == _READY and a.can_take(ch, cost, excl):
-                pool.push(a)
-        return pool
-
-    def _refresh(self, a: AgentRT) -> None:
-        """Invalidate ``a``'s pool entries and push its current figures into the pools
-        of every channel it can take now."""
-        a.version += 1
-        if a.presence != _READY:
-            return
-        cost, excl = self._c.cost, self._c.exclusive
-        all_pools = a.pools
-        # one entry per strategy, shared by all pools of that strategy
-        shared: list[tuple[Any, ...] | None] = [None] * len(STRATEGIES)
-        for ch in a.chans:
-            pools = all_pools[ch]
-            if pools and a.can_take(ch, cost[ch], excl[ch]):
-                dropped = False
-                for pool in pools:
-                    if pool.dead:
-                        dropped = True
-                        continue
-                    st = pool.strategy
-                    entry = shared[st]
-                    if entry is None:
-                        entry = shared[st] = agent_entry(st, a)
-                    heap = pool.heap
-                    heappush(heap, entry)
-                    if len(heap) > 4 * len(pool.members) + 64:
-                        pool.compact()
-                if dropped:
-                    all_pools[ch] = [p for p in pools if not p.dead]
+        """Whether a relaxation, offer-expiry or wrap-up timer is set on the engine's
+        own heap (a tracker's timers aside: they never make offers). O(timers); for
+        end-of-run checks."""
+        return any(e[2] != T_EXT and is_live(e) for e in self._heap.heap)
 
     def _agent_seek(self, a: AgentRT, now: float, out: list[Offer], moment: str) -> None:
         """``a`` gained capacity: take the best waiting contacts it can serve."""
-        if a.presence == _READY:
+        if a.presence == READY:
             cost, excl = self._c.cost, self._c.exclusive
             aid = a.id
             buckets = a.buckets
@@ -631,8 +592,7 @@ class Engine:
             a.excl_busy += 1
         a.last_offer = n
         a.idle_since = now
-        a.version += 1
-        c.tver += 1
+        a.stamp += 1
         auto = self._c.auto_accept
         expires = INF if auto else now + self._c.timeout
         step = c.tier.steps[c.step].name
@@ -644,7 +604,8 @@ class Engine:
             self._activate(w, now)
         else:
             c.state = OFFERED
-            self._timer(expires, T_EXPIRE, w)
+            w.stamp += 1
+            self._schedule_timer(expires, T_EXPIRE, w, w.stamp)
         # tuple.__new__ skips the named tuple's Python-level constructor (~90 ns)
         out.append(
             _new_offer(
@@ -666,13 +627,13 @@ class Engine:
     def _activate(self, w: Work, now: float) -> None:
         w.state = ACTIVE
         w.accepted_at = now
-        w.tver += 1
+        w.stamp += 1
         w.contact.state = IN_SERVICE
         a = w.agent
         a.handled += self._c.cost[w.contact.ch]
         a.no_answers = 0
-        if self._obs is not None:
-            self._obs.on_answer(w, now)
+        if self._hook is not None:
+            self._hook.on_answer(w.contact, now)
 
     def _release(self, w: Work, now: float) -> None:
         """Give the agent back the capacity held by ``w``."""
@@ -684,9 +645,9 @@ class Engine:
             a.excl_busy -= 1
         del a.tasks[w.id]
         del self._works[w.id]
-        w.tver += 1
+        w.stamp += 1
         a.idle_since = now
-        a.version += 1
+        a.stamp += 1
         out = self._out
         if out:  # an offer made earlier in this very call and withdrawn: not returned
             wid = w.id
@@ -710,7 +671,8 @@ class Engine:
         if wrap > 0:
             w.state = WRAP
             w.until = now + wrap
-            self._timer(w.until, T_WRAP, w)
+            w.stamp += 1
+            self._schedule_timer(w.until, T_WRAP, w, w.stamp)
             return
         self._release(w, now)
         self._retire(w)
@@ -741,8 +703,8 @@ class Engine:
             a.no_answers += 1
         self._return(w.contact, now, out, exclude=a.id)
         limit = self._c.max_no_answers
-        if no_answer and limit and a.no_answers >= limit and a.presence == _READY:
-            self._set_presence(a, _NOT_READY, now, out)
+        if no_answer and limit and a.no_answers >= limit and a.presence == READY:
+            self._set_presence(a, NOT_READY, now, out)
         else:
             self._agent_seek(a, now, out, "capacity_freed")
 
@@ -759,6 +721,19 @@ class Engine:
         self._retire(w)
         self._agent_seek(w.agent, now, out, "capacity_freed")
 
+    def _on_ext(self, obj: Any, now: float, out: list[Offer]) -> None:  # noqa: ARG002
+        obj.fire(now)
+
+
+# What each timer kind does, by kind: one table for the engine's own heap and a
+# foreign host's (module level: a global lookup, and no cycle through the instance).
+_ON_TIMER: Final[tuple[Callable[[Engine, Any, float, Decisions], None], ...]] = (
+    Engine._on_relax,
+    Engine._on_expire,
+    Engine._on_wrap_end,
+    Engine._on_ext,
+)
+
 
 def _work_order(w: Work) -> int:
     return int(w.id[1:])
@@ -768,30 +743,7 @@ def _contact_order(c: ContactRT) -> tuple[float, float, int]:
     return (c.key, -c.value, c.seq)
 
 
-_EMPTY: frozenset[AgentRT] = frozenset()
 _new_offer = tuple.__new__
-
-
-def _bucket_key(g: Group, a: AgentRT) -> tuple[int, ...]:
-    """The key of agent ``a``'s bucket in group ``g``: proficiencies, seniority."""
-    mine = a.skills
-    return (*(mine[s] for s in g.skills), a.seniority)
-
-
-def _rank(x: tuple[Any, ...]) -> Any:
-    return x[0]
-
-
-def _sweep(pools: list[Pool | None]) -> None:
-    """Drop the pools of ``pools`` not looked up since the last sweep."""
-    for i, pool in enumerate(pools):
-        if pool is None:
-            continue
-        if pool.used:
-            pool.used = False
-        else:
-            pool.dead = True
-            pools[i] = None
 
 
 def _queue_first_for(sig: Sig, agent_id: str) -> tuple[Any, ...] | None:
@@ -802,7 +754,7 @@ def _queue_first_for(sig: Sig, agent_id: str) -> tuple[Any, ...] | None:
     while heap:
         e = heappop(heap)
         c = e[4]
-        if e[3] != c.qver:
+        if not is_live(e):
             continue
         held.append(e)
         if c.excluded is None or agent_id not in c.excluded:

@@ -5,17 +5,29 @@ with their sequence numbers, counters); derived structures — signatures, queue
 pools, eligibility caches — are rebuilt on load. Every ordering the router uses is
 total on stored data (keys, values, sequence numbers), so a restored router makes
 the same decisions as the original.
+
+An attached hook (the promise tracker) stores its own state, under ``hooks`` by its
+kind, and is rebuilt by the loader registered for that kind (see
+:mod:`tierroute.routing._hooks`).
+
+Formats: the data carries ``version``; older versions are brought up to
+:data:`VERSION` by the functions of :data:`MIGRATIONS`, applied in order, before
+anything is read. Version 1 (tierroute 0.1) kept the tracker under ``tracker``;
+version 2 keeps every hook under ``hooks``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from heapq import heapify
-from typing import TYPE_CHECKING, Any
+from typing import Any, Final, TypeVar
 
-from tierroute.errors import InvalidArgument, TierRouteError
+from tierroute.errors import InvalidArgument, RoutingStateError, TierRouteError
 from tierroute.models import Channel
 from tierroute.policy.model import Policy
+from tierroute.routing._engine import Engine
+from tierroute.routing._hooks import T_EXT, T_RELAX
 from tierroute.routing._state import (
     ACTIVE,
     CHANNEL_INDEX,
@@ -24,19 +36,30 @@ from tierroute.routing._state import (
     INF,
     OFFERED,
     RESERVED,
-    T_EXT,
-    T_RELAX,
     WAITING,
     AgentRT,
     ContactRT,
     Work,
 )
 
-if TYPE_CHECKING:
-    from tierroute.routing.router import Router
+E = TypeVar("E", bound=Engine)
 
-FORMAT = "tierroute.router"  # a format marker, not a module path: it never changes
-VERSION = 1
+FORMAT: Final = "tierroute.router"  # a format marker, not a module path: it never changes
+VERSION: Final = 2
+
+
+def migrate_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 -> 2: the tracker's state moves from ``tracker`` to ``hooks``."""
+    tracker = data.pop("tracker", None)
+    data["hooks"] = {} if tracker is None else {"promises": tracker}
+    data["version"] = 2
+    return data
+
+
+MIGRATIONS: Final[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {
+    1: migrate_v1_to_v2,
+}
+"""``MIGRATIONS[v]`` turns version ``v`` data into version ``v + 1`` data."""
 
 
 def _f(x: float) -> float | None:
@@ -70,8 +93,12 @@ def _contact(c: ContactRT) -> dict[str, Any]:
     }
 
 
-def dump(r: Router) -> dict[str, Any]:
+def dump(r: Engine) -> dict[str, Any]:
     """Snapshot data of router ``r``."""
+    if r._heap.foreign is not None:
+        raise RoutingStateError(
+            "a router whose timers live on a foreign timer host cannot be snapshot"
+        )
     works = sorted(r._works.values(), key=lambda w: int(w.id[1:]))
     live = {id(c) for c in r._contacts.values()}
     detached = {w.contact.seq: w.contact for w in works if id(w.contact) not in live}
@@ -79,8 +106,8 @@ def dump(r: Router) -> dict[str, Any]:
     # timers name a work by its offer id (the two id spaces may overlap).
     timers = sorted(
         [t, seq, kind, obj.seq if kind == T_RELAX else obj.id]
-        for t, seq, kind, obj, ver in r._timers
-        if obj.tver == ver and kind != T_EXT  # tracker timers belong to the tracker
+        for t, seq, kind, _, obj in r._heap.live()
+        if kind != T_EXT  # tracker timers belong to the tracker
     )
     return {
         "format": FORMAT,
@@ -91,7 +118,7 @@ def dump(r: Router) -> dict[str, Any]:
             "agent": r._agent_seq,
             "contact": r._contact_seq,
             "offer": r._offer_seq,
-            "timer": r._timer_seq,
+            "timer": r._heap.seq,
         },
         "counts": {"submitted": r._submitted, "finished": r._finished, "abandoned": r._abandoned},
         "agents": [
@@ -135,28 +162,46 @@ def dump(r: Router) -> dict[str, Any]:
             for w in works
         ],
         "timers": timers,
-        **({"tracker": r._obs.dump_state()} if r._obs is not None else {}),
+        "hooks": {} if r._hook is None else {r._hook.kind: r._hook.dump_state()},
     }
 
 
-def load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float] | None) -> Router:
-    """Rebuild a router from snapshot ``data``."""
+def load(
+    cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | None
+) -> tuple[E, Mapping[str, Any]]:
+    """Rebuild a router from snapshot ``data``; return it with the states of its
+    hooks by kind (the caller attaches them, inside :func:`reading`)."""
     if not isinstance(data, Mapping) or data.get("format") != FORMAT:
         raise InvalidArgument("not a tierroute router snapshot (missing format marker)")
     version = data.get("version")
     if version != VERSION:
-        raise InvalidArgument(
-            f"snapshot version {version!r} is not supported (this tierroute reads {VERSION})"
-        )
+        if type(version) is not int or version not in MIGRATIONS:
+            raise InvalidArgument(
+                f"snapshot version {version!r} is not supported "
+                f"(this tierroute reads {[*sorted(MIGRATIONS), VERSION]})"
+            )
+        # Migrations rewrite top-level entries of this copy; one that changes a nested
+        # value copies it first, so the caller's data is never modified.
+        data = dict(data)
+        while data["version"] != VERSION:
+            data = MIGRATIONS[data["version"]](data)
+    with reading():
+        return _load(cls, data, clock), data["hooks"]
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Turn a malformed snapshot's lookup and conversion errors into
+    :class:`~tierroute.errors.InvalidArgument`."""
     try:
-        return _load(cls, data, clock)
+        yield
     except TierRouteError:
         raise
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
         raise InvalidArgument(f"corrupt router snapshot: {exc!r}") from None
 
 
-def _make_contact(r: Router, d: Mapping[str, Any]) -> ContactRT:
+def _make_contact(r: Engine, d: Mapping[str, Any]) -> ContactRT:
     c = ContactRT(
         d["id"],
         d["seq"],
@@ -180,12 +225,12 @@ def _make_contact(r: Router, d: Mapping[str, Any]) -> ContactRT:
     return c
 
 
-def _load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float] | None) -> Router:
+def _load(cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | None) -> E:
     policy = Policy.model_validate(data["policy"])
     r = cls(policy, clock=clock, start=float(data["now"]))
     seq = data["seq"]
     r._agent_seq, r._contact_seq = int(seq["agent"]), int(seq["contact"])
-    r._offer_seq, r._timer_seq = int(seq["offer"]), int(seq["timer"])
+    r._offer_seq, r._heap.seq = int(seq["offer"]), int(seq["timer"])
     counts = data["counts"]
     r._submitted, r._finished = int(counts["submitted"]), int(counts["finished"])
     r._abandoned = int(counts["abandoned"])
@@ -253,12 +298,8 @@ def _load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float]
     timers = []
     for t, tseq, kind, ref in data["timers"]:
         obj: Any = contacts[int(ref)] if kind == T_RELAX else r._works[ref]
-        obj.tver += 1
-        timers.append((float(t), int(tseq), int(kind), obj, obj.tver))
+        # the object's current stamp: a waiting contact's queue entry has it too
+        timers.append((float(t), int(tseq), int(kind), obj.stamp, obj))
     heapify(timers)
-    r._timers = timers
-    if "tracker" in data:
-        from tierroute.promises.tracker import PromiseTracker
-
-        PromiseTracker.load_state(r, data["tracker"])
+    r._heap.heap[:] = timers  # the list itself is never rebound
     return r

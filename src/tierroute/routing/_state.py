@@ -21,26 +21,100 @@ The structures:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from heapq import heapify, heappop, heappush
-from typing import Any
+from typing import Any, Final
 
 from tierroute.models import Channel
-from tierroute.policy.model import Policy, Strategy
+from tierroute.policy.model import Policy
+from tierroute.policy.strategies import STRATEGY_RULES, Strategy
+from tierroute.routing._hooks import (
+    CHANNELS,
+    IN_SERVICE,
+    OFFERED,
+    WAITING,
+    ContactView,
+    is_live,
+)
 
-CHANNELS: tuple[Channel, ...] = tuple(Channel)
+__all__ = [
+    "ACTIVE",
+    "BY_PROFICIENCY",
+    "CHANNELS",
+    "CHANNEL_INDEX",
+    "COMPACT_SLACK",
+    "INF",
+    "IN_SERVICE",
+    "LOGGED_OUT",
+    "NOT_READY",
+    "NO_POOLS",
+    "OFFERED",
+    "POOL_COMPACT_FACTOR",
+    "POOL_OF",
+    "QUEUE_COMPACT_FACTOR",
+    "RANK_KEY",
+    "READY",
+    "RESERVED",
+    "STRATEGIES",
+    "STRATEGY_INDEX",
+    "WAITING",
+    "WRAP",
+    "AgentFields",
+    "AgentRT",
+    "Bucket",
+    "Compiled",
+    "ContactRT",
+    "Group",
+    "Pool",
+    "Sig",
+    "StepRT",
+    "TierRT",
+    "Work",
+    "agent_entry",
+    "sig_proficiency",
+]
+
 CHANNEL_INDEX: dict[Channel, int] = {c: i for i, c in enumerate(CHANNELS)}
+# The strategies of policy/strategies.py by number (their order in Strategy).
 STRATEGIES: tuple[Strategy, ...] = tuple(Strategy)
 STRATEGY_INDEX: dict[Strategy, int] = {s: i for i, s in enumerate(STRATEGIES)}
-S_LONGEST_IDLE, S_MOST_PROFICIENT, S_LEAST_OCCUPIED, S_ROUND_ROBIN, S_FAIR_SHARE = range(5)
+RANK_KEY: tuple[Callable[[AgentRT], tuple[Any, ...]], ...] = tuple(
+    STRATEGY_RULES[s].key for s in STRATEGIES
+)
+BY_PROFICIENCY: tuple[bool, ...] = tuple(STRATEGY_RULES[s].by_proficiency for s in STRATEGIES)
+# The strategy whose bucket pools serve each strategy: a bucket's members are equally
+# proficient, so a by-proficiency strategy uses the pools of the first strategy with
+# its key (its own if there is none) and ranks buckets by proficiency at lookup.
+POOL_OF: tuple[int, ...] = tuple(
+    next(
+        (j for j, t in enumerate(STRATEGIES) if STRATEGY_RULES[t].key is STRATEGY_RULES[s].key),
+        i,
+    )
+    for i, s in enumerate(STRATEGIES)
+)
 
-# Contact states
-WAITING, OFFERED, IN_SERVICE = 0, 1, 2
+# Agent presence
+LOGGED_OUT, READY, NOT_READY = 0, 1, 2
 # Work states
 RESERVED, ACTIVE, WRAP = 0, 1, 2
-# Timer kinds
-T_RELAX, T_EXPIRE, T_WRAP, T_EXT = 0, 1, 2, 3
 
 INF = float("inf")
+
+# Lazy deletion leaves stale entries in the heaps (see is_live); a heap is rebuilt
+# from its live entries once they are outnumbered: beyond FACTOR x live + SLACK
+# entries. A rebuild costs O(entries) and comes at least (FACTOR - 1) x live + SLACK
+# pushes after the previous one, so it is amortised O(1) per push, and memory stays
+# within FACTOR times the live entries. A pool takes a fresh entry for each member at
+# every change of that member's figures, so stale entries pile up fast and a rebuild
+# mostly re-pushes the same agents: it gets more room than a queue, whose contacts
+# leave it once. SLACK spares small heaps any rebuild.
+POOL_COMPACT_FACTOR: Final = 4  # entries per eligible agent before a pool is rebuilt
+QUEUE_COMPACT_FACTOR: Final = 2  # entries per waiting contact before a queue is rebuilt
+COMPACT_SLACK: Final = 64
+
+AgentFields = tuple[dict[str, int], frozenset[str], int, tuple[int, ...], int, Any]
+"""A checked agent profile: skills, languages, seniority, max concurrent contacts by
+channel, capacity, attributes (the trailing arguments of :class:`AgentRT`)."""
 NO_POOLS: tuple[None, ...] = (None,) * len(STRATEGIES)
 
 
@@ -200,8 +274,8 @@ class AgentRT:
         "seniority",
         "seq",
         "skills",
+        "stamp",
         "tasks",
-        "version",
     )
 
     def __init__(
@@ -233,7 +307,7 @@ class AgentRT:
         self.last_offer = -1
         self.handled = 0
         self.no_answers = 0
-        self.version = 0
+        self.stamp = 0
         # by channel: the buckets it is in (it is eligible for their signatures), the
         # pools it feeds
         self.buckets: list[list[Bucket]] = [[] for _ in CHANNELS]
@@ -247,6 +321,25 @@ class AgentRT:
             and self.excl_busy == 0
             and (not exclusive or self.load == 0)
         )
+
+    def _check(self, c: Compiled) -> None:
+        """Assert the agent's own invariants: capacity and counts match its tasks."""
+        aid = self.id
+        tasks = self.tasks.values()
+        load = sum(c.cost[w.contact.ch] for w in tasks)
+        assert load == self.load <= self.capacity, f"agent {aid}: load {self.load} (tasks {load})"
+        for ch in range(len(CHANNELS)):
+            n = sum(1 for w in tasks if w.contact.ch == ch)
+            assert self.counts[ch] == n <= self.maxc[ch], f"agent {aid}: channel {ch} over"
+        assert self.excl_busy == sum(1 for w in tasks if c.exclusive[w.contact.ch])
+        if self.excl_busy:
+            assert len(self.tasks) == 1, f"agent {aid}: exclusive contact shares the agent"
+        assert all(w.agent is self and w.id == wid for wid, w in self.tasks.items())
+        if self.presence == LOGGED_OUT:
+            assert not self.tasks, f"logged-out agent {aid} holds work"
+        if self.presence != READY:
+            assert all(w.state != RESERVED for w in tasks), f"agent {aid} not ready but reserved"
+        assert self.chans == tuple(i for i, n in enumerate(self.maxc) if n)
 
 
 class ContactRT:
@@ -262,17 +355,16 @@ class ContactRT:
         "key",
         "lang",
         "min_sen",
-        "qver",
         "seq",
         "sev",
         "sig",
         "skills",
+        "stamp",
         "state",
         "step",
         "step_until",
         "submitted_at",
         "tier",
-        "tver",
         "value",
         "work",
     )
@@ -312,8 +404,7 @@ class ContactRT:
         self.step = 0
         self.step_until = INF
         self.sig: Sig | None = None
-        self.qver = 0
-        self.tver = 0
+        self.stamp = 0  # of its queue entry and its relaxation timer (see Sig.push)
         self.excluded: set[str] | None = None
         self.work: Work | None = None
 
@@ -328,9 +419,9 @@ class Work:
         "expires_at",
         "id",
         "offered_at",
+        "stamp",
         "state",
         "step",
-        "tver",
         "until",
         "why",
     )
@@ -355,15 +446,17 @@ class Work:
         self.state = state
         self.accepted_at = offered_at if state == ACTIVE else INF
         self.until = INF  # wrap-up end
-        self.tver = 0
+        self.stamp = 0
         self.why = why
 
 
 class Pool:
     """Available agents among a bucket's ``members``, ordered by one strategy's key
-    (never most proficient: a bucket's members are equally proficient).
+    (never a by-proficiency one: a bucket's members are equally proficient; see
+    :data:`POOL_OF`).
 
-    Entries are ``(*strategy_key, agent.seq, agent.version, agent)``; an entry is live
+    Entries are ``(*strategy_key, agent.stamp, agent)`` (the key ends with
+    ``agent.seq``: see :mod:`tierroute.policy.strategies`); an entry is live
     while the agent's version is unchanged (every change of an agent's availability
     or figures bumps its version and pushes fresh entries).
     """
@@ -381,11 +474,28 @@ class Pool:
         heappush(self.heap, agent_entry(self.strategy, a))
 
     def compact(self) -> None:
-        """Drop stale entries once they outnumber the eligible agents."""
-        heap = self.heap
-        if len(heap) > 2 * len(self.members) + 64:
-            self.heap = [e for e in heap if e[-2] == e[-1].version]
-            heapify(self.heap)
+        """Drop the stale entries (when :data:`POOL_COMPACT_FACTOR` says)."""
+        self.heap = [e for e in self.heap if e[-2] == e[-1].stamp]  # is_live(e), inlined
+        heapify(self.heap)
+
+    def _check(self, ch: int, c: Compiled) -> None:
+        """Assert that the live entries are exactly the members available on ``ch``,
+        each once, with its current figures."""
+        assert not self.dead
+        assert POOL_OF[self.strategy] == self.strategy
+        live = [e for e in self.heap if is_live(e)]
+        agents = [e[-1] for e in live]
+        assert len(agents) == len(set(agents)), "pool: an agent twice"
+        want = {
+            a
+            for a in self.members
+            if a.presence == READY and a.can_take(ch, c.cost[ch], c.exclusive[ch])
+        }
+        assert set(agents) == want, (
+            f"pool: {sorted(a.id for a in agents)} != available {sorted(a.id for a in want)}"
+        )
+        for e in live:
+            assert e == agent_entry(self.strategy, e[-1]), f"pool: {e[-1].id} is stale"
 
 
 class Group:
@@ -422,15 +532,29 @@ class Group:
             self.lang is None or self.lang in a.languages
         )
 
+    def _check(self, agents: Iterable[AgentRT], c: Compiled) -> None:
+        """Assert that the buckets hold exactly the agents admitted, and check them."""
+        assert list(self.skills) == sorted(self.skills)
+        if self.concierge is not None:
+            assert not self.skills
+            assert self.lang is None
+        members = [a for b in self.buckets.values() for a in b.members]
+        assert len(members) == len(set(members)), f"group {self.key}: an agent twice"
+        admitted = {a for a in agents if self.admits(a)}
+        assert set(members) == admitted, f"group {self.key}: members are stale"
+        for key, b in self.buckets.items():
+            assert b.key == key
+            b._check(self, c)
+
 
 class Bucket:
     """The agents of a group with the same proficiencies and seniority, their pools
-    (by strategy; most-proficient lookups use the longest-idle pool, since all
+    (by strategy; by-proficiency lookups use the pool of :data:`POOL_OF`, since all
     members are equally proficient), and the grouped signatures covering them.
 
     ``key`` is the members' proficiencies in the group's skills, then their
     seniority; ``prof`` is the lowest of those proficiencies (0 without skills): the
-    proficiency that most-proficient routing ranks, as :func:`sig_proficiency` does.
+    proficiency that by-proficiency strategies rank, as :func:`sig_proficiency` does.
     ``ready`` counts the members who are ready: a bucket gets pools only once one is.
     """
 
@@ -445,6 +569,22 @@ class Bucket:
         self.pools: list[Pool | None] | tuple[None, ...] = NO_POOLS
         self.sigs: list[Sig] = []
 
+    def _check(self, g: Group, c: Compiled) -> None:
+        """Assert the bucket's figures, members, covering signatures and pools."""
+        assert len(self.key) == len(g.skills) + 1
+        *profs, sen = self.key
+        assert self.prof == min(profs, default=0)
+        assert self.ready == sum(a.presence == READY for a in self.members)
+        for a in self.members:
+            assert a.seniority == sen
+            assert [a.skills[s] for s in g.skills] == profs
+            assert a.buckets[g.ch].count(self) == 1, f"agent {a.id} lost bucket {self.key}"
+        assert self.sigs == [s for s in g.sigs if s.covers(self)], f"bucket {self.key}: sigs"
+        for pool in self.pools:
+            if pool is not None:
+                assert pool.members is self.members
+                pool._check(g.ch, c)
+
 
 def sig_proficiency(a: AgentRT, sig: Sig) -> int:
     """The agent's proficiency for a signature: the lowest over its required skills."""
@@ -457,16 +597,9 @@ def sig_proficiency(a: AgentRT, sig: Sig) -> int:
 
 
 def agent_entry(strategy: int, a: AgentRT) -> tuple[Any, ...]:
-    """The entry of agent ``a`` in a bucket's pool under ``strategy``; smaller is
-    preferred. Members of a bucket are equally proficient, so most proficient orders
-    them as longest idle does (buckets are ranked by proficiency at lookup)."""
-    if strategy in (S_LONGEST_IDLE, S_MOST_PROFICIENT):
-        return (a.idle_since, a.seq, a.version, a)
-    if strategy == S_LEAST_OCCUPIED:
-        return (a.load / a.capacity, a.idle_since, a.seq, a.version, a)
-    if strategy == S_ROUND_ROBIN:
-        return (a.last_offer, a.seq, a.version, a)
-    return (a.handled, a.idle_since, a.seq, a.version, a)
+    """The entry of agent ``a`` in a bucket's pool under ``strategy``: its rank key
+    (smaller is preferred), then its version and itself (see :class:`Pool`)."""
+    return RANK_KEY[strategy](a) + (a.stamp, a)  # noqa: RUF005  (faster than unpacking)
 
 
 class Sig:
@@ -526,23 +659,52 @@ class Sig:
     # -- the waiting queue ------------------------------------------------------------
 
     def push(self, c: ContactRT) -> None:
-        c.qver += 1
+        c.stamp += 1
         c.sig = self
         self.live += 1
-        heappush(self.heap, (c.key, -c.value, c.seq, c.qver, c))
+        heappush(self.heap, (c.key, -c.value, c.seq, c.stamp, c))
 
     def remove(self, c: ContactRT) -> None:
         """Take ``c`` out of the queue (lazily unless it is the head)."""
-        c.qver += 1
+        c.stamp += 1
         c.sig = None
         self.live -= 1
         heap = self.heap
-        while heap and heap[0][3] != heap[0][4].qver:
+        while heap and heap[0][-2] != heap[0][-1].stamp:  # not is_live(head), inlined
             heappop(heap)
-        if len(heap) > 2 * self.live + 64:
-            self.heap = [e for e in heap if e[3] == e[4].qver]
+        if len(heap) > QUEUE_COMPACT_FACTOR * self.live + COMPACT_SLACK:
+            self.heap = [e for e in heap if e[-2] == e[-1].stamp]  # is_live(e), inlined
             heapify(self.heap)
+
+    def ahead(self, c: ContactView) -> int:
+        """How many live contacts of this queue are ahead of ``c`` (O(queue))."""
+        me = (c.key, -c.value, c.seq)
+        return sum(1 for e in self.heap if is_live(e) and e[:3] < me)
 
     def contacts(self) -> list[ContactRT]:
         """Live waiting contacts, best first (slow; for checks and snapshots)."""
-        return [e[4] for e in sorted(self.heap) if e[3] == e[4].qver]
+        return [e[4] for e in sorted(self.heap) if is_live(e)]
+
+    def _check(self, agents: Iterable[AgentRT]) -> None:
+        """Assert the queue (live count, live head, entries matching their waiting
+        contacts) and the cover (exactly the eligible agents, each once)."""
+        key = self.key
+        live = [e for e in self.heap if is_live(e)]
+        assert len(live) == self.live, f"signature {key}: live count {self.live} != {len(live)}"
+        assert not self.heap or is_live(self.heap[0]), f"signature {key}: stale head"
+        for e in live:
+            c = e[4]
+            assert c.sig is self, f"{c.id} in queue {key} but not there"
+            assert c.state == WAITING, f"{c.id} in queue {key} but not waiting"
+            assert e[:3] == (c.key, -c.value, c.seq), f"{c.id}: stale queue entry"
+        g = self.group
+        assert g is not None
+        assert g.sigs.count(self) == 1
+        assert g.key == self.group_key()
+        cover = [b for b in g.buckets.values() if self.covers(b)]
+        assert sorted(map(id, self.cover)) == sorted(map(id, cover)), f"{key}: stale cover"
+        assert all(b.sigs.count(self) == 1 for b in cover)
+        members = [a for b in cover for a in b.members]
+        assert len(members) == len(set(members)), f"signature {key}: an agent twice"
+        eligible = {a for a in agents if self.eligible(a)}
+        assert set(members) == eligible, f"signature {key}: eligible agents are stale"

@@ -25,22 +25,22 @@ naive oracle in the test suite applies the same rules by full scans.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from heapq import heappop
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping
+from heapq import heappush
+from typing import Any
 
-from tierroute._args import finite_time
+from tierroute._args import finite_number, finite_time, int_in_range, text
 from tierroute.errors import (
     DuplicateId,
     InvalidArgument,
     RoutingStateError,
-    TierRouteError,
     TimeWentBackwards,
     UnknownAgent,
     UnknownContact,
     UnknownOffer,
 )
 from tierroute.models import (
+    KEEP,
     AgentSpec,
     AgentState,
     AgentStatus,
@@ -49,35 +49,45 @@ from tierroute.models import (
     ContactState,
     ContactStatus,
     Decisions,
-    Offer,
+    Keep,
     Presence,
+    Severity,
 )
 from tierroute.policy.model import Policy
-from tierroute.routing._engine import _LOGGED_OUT, _READY, Engine
+from tierroute.routing._check import check
+from tierroute.routing._engine import Engine
+from tierroute.routing._hooks import (
+    T_EXT,
+    ContactView,
+    Hook,
+    HookPort,
+    QueueView,
+    Timed,
+    hook_loader,
+)
+from tierroute.routing._snapshot import dump, load, reading
 from tierroute.routing._state import (
     ACTIVE,
     CHANNEL_INDEX,
     CHANNELS,
     IN_SERVICE,
+    LOGGED_OUT,
     OFFERED,
     RESERVED,
     WAITING,
     WRAP,
+    AgentFields,
     AgentRT,
     ContactRT,
     Work,
 )
 from tierroute.routing.explain import Explanation, build_explanation
 
-if TYPE_CHECKING:
-    from tierroute.promises.tracker import PromiseTracker
-
 __all__ = ["Router"]
 
 _PRESENCE = (Presence.LOGGED_OUT, Presence.READY, Presence.NOT_READY)
 _PRESENCE_INDEX = {p: i for i, p in enumerate(_PRESENCE)}
 _CONTACT_STATE = (ContactState.WAITING, ContactState.OFFERED, ContactState.IN_SERVICE)
-_KEEP: Any = object()
 
 
 class Router(Engine):
@@ -138,11 +148,19 @@ class Router(Engine):
         return self._clock
 
     @property
-    def tracker(self) -> PromiseTracker | None:
-        """The attached :class:`~tierroute.promises.tracker.PromiseTracker`, if any. A router
-        restored from a snapshot taken with a tracker has it back, timers included."""
-        obs: PromiseTracker | None = self._obs
-        return obs
+    def tracker(self) -> Hook | None:
+        """The attached :class:`~tierroute.promises.tracker.PromiseTracker` (the router's
+        one hook; see :mod:`tierroute.routing._hooks`), if any. A router restored from a
+        snapshot taken with a tracker has it back, timers included."""
+        return self._hook
+
+    def _attach_hook(self, hook: Hook) -> HookPort:
+        if self._hook is not None:
+            raise InvalidArgument(
+                "the router already has a promise tracker (its one hook) attached"
+            )
+        self._hook = hook
+        return _Port(self)
 
     @property
     def now(self) -> float:
@@ -165,16 +183,6 @@ class Router(Engine):
             raise TimeWentBackwards(f"{name}={t!r} is before the router's time {self._now!r}")
         return t
 
-    def _recheck(self, out: list[Offer], check: Callable[..., Any], *args: Any) -> Any:
-        """Re-run a state check after due timers fired; on failure the error carries
-        the offers those timers made."""
-        try:
-            return check(*args)
-        except TierRouteError as exc:
-            exc.offers = tuple(out)
-            exc.events = tuple(out.events) if isinstance(out, Decisions) else ()
-            raise
-
     def advance(self, now: float | None = None) -> Decisions:
         """Move the router's time to ``now``, firing due timers.
 
@@ -188,29 +196,16 @@ class Router(Engine):
         """
         return self._advance_trusted(self._begin(now))
 
-    def _advance_trusted(self, now: float) -> Decisions:
-        """:meth:`advance` for callers that validated their input already (the
-        simulator): no checks, same state changes, same decisions.
-
-        Args:
-            now: A float not before the router's time.
-
-        Returns:
-            The offers made by the timers due up to ``now``.
-        """
-        out = self._out = Decisions()
-        self._fire(now, out)
-        return out
-
     def next_deadline(self) -> float | None:
         """When the router next needs :meth:`advance`, or ``None`` if no timer is set.
 
-        A host can sleep until then: nothing changes on its own before.
+        A host can sleep until then: nothing changes on its own before. Under a
+        foreign timer host (:meth:`set_timer_host`) the host holds every timer and
+        this is ``None``.
+
+        Runtime complexity: O(1), plus O(log n) per cancelled timer dropped.
         """
-        timers = self._timers
-        while timers and timers[0][4] != timers[0][3].tver:
-            heappop(timers)
-        return timers[0][0] if timers else None
+        return self._heap.next_at()
 
     # ------------------------------------------------------------------ agents
 
@@ -236,16 +231,7 @@ class Router(Engine):
         if spec.agent_id in self._agents:
             raise DuplicateId(f"agent {spec.agent_id!r} is already registered")
         fields = self._check_agent_spec(spec)
-        out = self._out = Decisions()
-        self._fire(t, out)
-        self._agent_seq += 1
-        a = AgentRT(spec.agent_id, self._agent_seq, *fields)
-        a.idle_since = t
-        self._agents[a.id] = a
-        self._link_agent(a)
-        if pres != _LOGGED_OUT:
-            self._set_presence(a, pres, t, out)
-        return out
+        return self._add_agent_trusted(spec.agent_id, fields, pres, t)
 
     def remove_agent(self, agent_id: str, *, now: float | None = None) -> Decisions:
         """Forget a logged-out agent.
@@ -260,14 +246,9 @@ class Router(Engine):
         than sets and are searched only here and in :meth:`update_agent`.
         """
         t = self._begin(now)
-        a = self._agent(agent_id)
-        if a.presence != _LOGGED_OUT:
+        if self._agent(agent_id).presence != LOGGED_OUT:
             raise RoutingStateError(f"agent {agent_id!r} must be logged out to be removed")
-        out = self._out = Decisions()
-        self._fire(t, out)
-        self._unlink_agent(a)
-        del self._agents[agent_id]
-        return out
+        return self._remove_agent_trusted(agent_id, t)
 
     def update_agent(self, spec: AgentSpec, *, now: float | None = None) -> Decisions:
         """Replace an agent's profile (skills, languages, seniority, channels, capacity).
@@ -278,24 +259,16 @@ class Router(Engine):
             UnknownAgent: No such agent.
             InvalidArgument: A field of ``spec`` is invalid.
             RoutingStateError: The agent has offers, contacts or wrap-up in progress.
+
+        Runtime complexity: that of :meth:`remove_agent` plus :meth:`add_agent`, plus
+        one lookup per waiting contact it can now serve.
         """
         t = self._begin(now)
         if not isinstance(spec, AgentSpec):
             raise InvalidArgument(f"spec must be an AgentSpec, got {type(spec).__name__}")
         fields = self._check_agent_spec(spec)
-        a = self._agent_free(spec.agent_id)
-        out = self._out = Decisions()
-        if self._fire(t, out):
-            self._recheck(out, self._agent_free, spec.agent_id)
-        self._unlink_agent(a)
-        a.skills, a.languages, a.seniority, a.maxc, a.capacity, a.attributes = fields
-        a.chans = tuple(i for i, n in enumerate(a.maxc) if n)
-        self._link_agent(a)
-        a.version += 1
-        self._relax_concierge_waiters(a.id, t, out)
-        if a.presence == _READY:
-            self._agent_seek(a, t, out, "agent_updated")
-        return out
+        self._agent_free(spec.agent_id)
+        return self._update_agent_trusted(spec.agent_id, fields, t, self._agent_free)
 
     def _agent_free(self, agent_id: str) -> AgentRT:
         a = self._agent(agent_id)
@@ -320,19 +293,19 @@ class Router(Engine):
             UnknownAgent: No such agent.
             InvalidArgument: Unknown presence.
             RoutingStateError: Logging out with contacts in service.
+
+        Runtime complexity: O(b + m log n) for b pooled buckets the agent is in and
+        m offers made (an agent going ready takes waiting contacts as
+        :meth:`complete` frees capacity).
         """
         t = self._begin(now)
         pres = self._presence(presence)
-        a = self._presence_allowed(agent_id, pres)
-        out = self._out = Decisions()
-        if self._fire(t, out):
-            self._recheck(out, self._presence_allowed, agent_id, pres)
-        self._set_presence(a, pres, t, out)
-        return out
+        self._presence_allowed(agent_id, pres)
+        return self._set_agent_state_trusted(agent_id, pres, t, self._presence_allowed)
 
     def _presence_allowed(self, agent_id: str, pres: int) -> AgentRT:
         a = self._agent(agent_id)
-        if pres == _LOGGED_OUT:
+        if pres == LOGGED_OUT:
             busy = sorted(w.contact.id for w in a.tasks.values() if w.state == ACTIVE)
             if busy:
                 raise RoutingStateError(
@@ -340,20 +313,16 @@ class Router(Engine):
                 )
         return a
 
-    def _check_agent_spec(
-        self, spec: AgentSpec
-    ) -> tuple[dict[str, int], frozenset[str], int, tuple[int, ...], int, Any]:
-        aid = spec.agent_id
-        if not isinstance(aid, str) or not aid:
-            raise InvalidArgument(f"agent_id must be a non-empty string, got {aid!r}")
+    def _check_agent_spec(self, spec: AgentSpec) -> AgentFields:
+        aid = text(spec.agent_id, "agent_id")
         skills = self._check_skills(spec.skills, f"agent {aid!r} skills")
         langs = spec.languages
-        if isinstance(langs, str) or not all(isinstance(x, str) and x for x in langs):
+        if isinstance(langs, str) or not isinstance(langs, Iterable):
             raise InvalidArgument(f"agent {aid!r} languages must be strings, got {langs!r}")
+        for lang in langs:
+            text(lang, f"agent {aid!r} languages")
         sen = self._check_seniority(spec.seniority, f"agent {aid!r} seniority")
-        cap = spec.capacity
-        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
-            raise InvalidArgument(f"agent {aid!r} capacity must be an integer >= 1, got {cap!r}")
+        cap = int_in_range(spec.capacity, f"agent {aid!r} capacity", 1)
         if not isinstance(spec.channels, Mapping) or not spec.channels:
             raise InvalidArgument(
                 f"agent {aid!r} channels must map channel -> max concurrent, got {spec.channels!r}"
@@ -361,16 +330,12 @@ class Router(Engine):
         maxc = [0] * len(CHANNELS)
         for ch, n in spec.channels.items():
             ci = self._channel(ch, f"agent {aid!r} channels")
-            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-                raise InvalidArgument(
-                    f"agent {aid!r} channels[{ch!s}] must be an integer >= 0, got {n!r}"
-                )
+            maxc[ci] = int_in_range(n, f"agent {aid!r} channels[{ch!s}]", 0)
             if n and self._c.cost[ci] > cap:
                 raise InvalidArgument(
                     f"agent {aid!r} can never take {ch!s}: it costs {self._c.cost[ci]} "
                     f"units and the agent's capacity is {cap}"
                 )
-            maxc[ci] = n
         return skills, frozenset(langs), sen, tuple(maxc), cap, spec.attributes
 
     # ------------------------------------------------------------------ contacts
@@ -396,61 +361,47 @@ class Router(Engine):
         if not isinstance(contact, ContactSpec):
             raise InvalidArgument(f"contact must be a ContactSpec, got {type(contact).__name__}")
         cid = contact.contact_id
-        if not isinstance(cid, str) or not cid:
-            raise InvalidArgument(f"contact_id must be a non-empty string, got {cid!r}")
+        # the common case checked inline (submit is a hot path); the rest by the rules
+        if type(cid) is not str or not cid.isascii() or not cid:
+            text(cid, "contact_id")
         if cid in self._contacts:
             raise DuplicateId(f"contact {cid!r} is already live")
-        c = self._make_contact(contact, t)
-        out = self._out = Decisions()
-        self._fire(t, out)
-        self._contact_seq += 1
-        c.seq = self._contact_seq
-        self._contacts[cid] = c
-        self._submitted += 1
-        if self._obs is not None:
-            self._obs.on_submit(c, t)
-        self._enter_step(c, 0, t)
-        self._place(c, t, out, "contact_arrived")
-        return out
-
-    def _make_contact(self, spec: ContactSpec, now: float) -> ContactRT:
-        cid = spec.contact_id
         what = f"contact {cid!r}"
-        ch = self._channel(spec.channel, f"{what} channel")
-        tier = self._c.tier_by_name.get(spec.tier) if isinstance(spec.tier, str) else None
+        ch = self._channel(contact.channel, f"{what} channel")
+        tier = self._c.tier_by_name.get(contact.tier) if isinstance(contact.tier, str) else None
         if tier is None:
             raise InvalidArgument(
-                f"{what} tier {spec.tier!r} is not one of {list(self._c.tier_by_name)}"
+                f"{what} tier {contact.tier!r} is not one of {list(self._c.tier_by_name)}"
             )
-        value = spec.value
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
-            raise InvalidArgument(f"{what} value must be a number in [0, 1], got {value!r}")
-        sev = spec.severity
-        if isinstance(sev, bool) or not isinstance(sev, int) or not 1 <= sev <= 4:
-            raise InvalidArgument(f"{what} severity must be 1..4 (P1..P4), got {sev!r}")
-        skills = tuple(sorted(self._check_skills(spec.skills, f"{what} skills").items()))
+        value = contact.value
+        if type(value) is not float or not 0.0 <= value <= 1.0:
+            value = finite_number(value, f"{what} value")
+            if not 0.0 <= value <= 1.0:
+                raise InvalidArgument(f"{what} value must be a number in [0, 1], got {value!r}")
+        sev = contact.severity
+        if type(sev) is Severity:  # its members are 1..4
+            sev = int(sev)
+        elif type(sev) is not int or not 1 <= sev <= 4:
+            sev = int_in_range(sev, f"{what} severity (P1..P4)", 1, 4)
+        skills = tuple(sorted(self._check_skills(contact.skills, f"{what} skills").items()))
         skills = self._skill_sets.setdefault(skills, skills)  # one copy per requirement
-        lang = spec.language
-        if lang is not None and (not isinstance(lang, str) or not lang):
-            raise InvalidArgument(
-                f"{what} language must be a non-empty string or None, got {lang!r}"
-            )
-        sen = self._check_seniority(spec.min_seniority, f"{what} min_seniority")
-        conc = spec.concierge
-        if conc is not None and (not isinstance(conc, str) or not conc):
-            raise InvalidArgument(f"{what} concierge must be an agent id or None, got {conc!r}")
-        arrived = (
-            now if spec.arrived_at is None else finite_time(spec.arrived_at, f"{what} arrived_at")
-        )
-        if arrived > now:
-            raise InvalidArgument(f"{what} arrived_at={arrived!r} is after now={now!r}")
-        attrs = spec.attributes
+        lang = contact.language
+        if lang is not None and (type(lang) is not str or not lang.isascii() or not lang):
+            lang = text(lang, f"{what} language", optional=True)
+        sen = self._check_seniority(contact.min_seniority, f"{what} min_seniority")
+        conc = contact.concierge
+        if conc is not None:
+            conc = text(conc, f"{what} concierge", optional=True)
+        arrived = contact.arrived_at
+        if arrived is not None:
+            arrived = finite_time(arrived, f"{what} arrived_at")
+            if arrived > t:
+                raise InvalidArgument(f"{what} arrived_at={arrived!r} is after now={t!r}")
+        attrs = contact.attributes
         if attrs is not None and not isinstance(attrs, Mapping):
             raise InvalidArgument(f"{what} attributes must be a mapping or None, got {attrs!r}")
-        value = float(value)
-        key = self._c.key(tier, ch, sev, value, arrived)
-        return ContactRT(
-            cid, 0, ch, tier, value, int(sev), skills, lang, sen, conc, arrived, key, now, attrs
+        return self._submit_trusted(
+            cid, ch, tier, value, sev, skills, lang, sen, conc, t, arrived, attrs
         )
 
     def abandon(self, contact_id: str, *, now: float | None = None) -> Decisions:
@@ -459,49 +410,13 @@ class Router(Engine):
         Raises:
             UnknownContact: No live contact with this id.
             RoutingStateError: The contact is in service (complete it instead).
+
+        Runtime complexity: O(log n); a withdrawn offer frees its agent as
+        :meth:`complete` does.
         """
         t = self._begin(now)
-        c = self._abandonable(contact_id)
-        out = self._out = Decisions()
-        if self._fire(t, out):
-            c = self._recheck(out, self._abandonable, contact_id)
-        return self._drop_contact(c, t, out)
-
-    def _abandon_trusted(self, contact_id: str, now: float) -> Decisions:
-        """:meth:`abandon` for callers that validated their input already (the
-        simulator): no checks, same state changes, same decisions.
-
-        Args:
-            contact_id: A live contact that is not in service, and still is not once
-                the timers due up to ``now`` fired.
-            now: A float not before the router's time.
-
-        Returns:
-            The offers made by due timers and by the agent the contact freed.
-        """
-        c = self._contacts[contact_id]
-        out = self._out = Decisions()
-        self._fire(now, out)
-        return self._drop_contact(c, now, out)
-
-    def _drop_contact(self, c: ContactRT, now: float, out: Decisions) -> Decisions:
-        """Forget abandoned contact ``c`` (due timers fired already): out of its queue,
-        or its ringing offer withdrawn and the agent's capacity back."""
-        del self._contacts[c.id]
-        w = c.work
-        c.work = None
-        self._abandoned += 1
-        if self._obs is not None:
-            self._obs.on_abandon(c, now)
-        c.tver += 1
-        if c.state == WAITING:
-            c.sig.remove(c)  # type: ignore[union-attr]
-            return out
-        assert w is not None
-        self._release(w, now)
-        self._retire(w)
-        self._agent_seek(w.agent, now, out, "capacity_freed")
-        return out
+        self._abandonable(contact_id)
+        return self._abandon_trusted(contact_id, t, self._abandonable)
 
     def _abandonable(self, contact_id: str) -> ContactRT:
         c = self._contact(contact_id)
@@ -516,13 +431,14 @@ class Router(Engine):
         self,
         contact_id: str,
         *,
-        skills: Mapping[str, int] = _KEEP,
-        language: str | None = _KEEP,
-        min_seniority: int | str = _KEEP,
+        skills: Mapping[str, int] | Keep = KEEP,
+        language: str | Keep | None = KEEP,
+        min_seniority: int | str | Keep = KEEP,
         now: float | None = None,
     ) -> Decisions:
         """Route a live contact again with new requirements, keeping its arrival time
-        and so its priority key. Arguments left out keep their values.
+        and so its priority key. Arguments left as :data:`~tierroute.models.KEEP`
+        keep their values.
 
         A contact in service leaves its agent (who goes to wrap-up and is not offered
         it again); a ringing offer is withdrawn. The relaxation ladder restarts.
@@ -530,52 +446,25 @@ class Router(Engine):
         Raises:
             UnknownContact: No live contact with this id.
             InvalidArgument: A requirement is invalid.
+
+        Runtime complexity: as :meth:`submit`, plus, for a contact with an agent,
+        what that agent's freed capacity takes (as :meth:`complete`).
         """
         t = self._begin(now)
         c = self._contact(contact_id)
         what = f"contact {contact_id!r}"
         new_skills = (
             c.skills
-            if skills is _KEEP
+            if skills is KEEP
             else tuple(sorted(self._check_skills(skills, f"{what} skills").items()))
         )
-        new_lang = c.lang if language is _KEEP else language
-        if new_lang is not None and (not isinstance(new_lang, str) or not new_lang):
-            raise InvalidArgument(
-                f"{what} language must be a non-empty string or None, got {new_lang!r}"
-            )
+        new_lang = c.lang if language is KEEP else text(language, f"{what} language", optional=True)
         new_sen = (
             c.min_sen
-            if min_seniority is _KEEP
+            if min_seniority is KEEP
             else self._check_seniority(min_seniority, f"{what} min_seniority")
         )
-        out = self._out = Decisions()
-        self._fire(t, out)
-        agent: AgentRT | None = None
-        if c.state == WAITING:
-            c.sig.remove(c)  # type: ignore[union-attr]
-        else:
-            w = c.work
-            assert w is not None
-            agent = w.agent
-            if w.state == RESERVED:
-                self._release(w, t)
-                self._refresh(agent)
-                self._retire(w)
-            else:
-                self._end_service(w, t, out, seek=False)
-            c.work = None
-            c.state = WAITING
-        c.skills, c.lang, c.min_sen = new_skills, new_lang, new_sen
-        if self._obs is not None:
-            self._obs.on_transfer(c, t)
-        if agent is not None:
-            c.excluded = (c.excluded or set()) | {agent.id}
-        self._enter_step(c, 0, t)
-        self._place(c, t, out, "transferred")
-        if agent is not None and agent.presence == _READY:
-            self._agent_seek(agent, t, out, "capacity_freed")
-        return out
+        return self._transfer_trusted(contact_id, new_skills, new_lang, new_sen, t)
 
     # ------------------------------------------------------------------ offers
 
@@ -585,17 +474,12 @@ class Router(Engine):
         Raises:
             UnknownOffer: No live offer with this id.
             RoutingStateError: Already accepted, or expired at or before ``now``.
+
+        Runtime complexity: O(b log n) for b pooled buckets the agent is in.
         """
         t = self._begin(now)
-        w = self._ringing(offer_id, t)
-        out = self._out = Decisions()
-        if self._fire(t, out):
-            w = self._recheck(out, self._ringing, offer_id, t)
-        self._activate(w, t)
-        a = w.agent
-        a.version += 1
-        self._refresh(a)
-        return out
+        self._ringing(offer_id, t)
+        return self._accept_trusted(offer_id, t, self._ringing)
 
     def reject(self, offer_id: str, *, now: float | None = None) -> Decisions:
         """The agent declined the offer: the contact goes back with its key and is not
@@ -604,14 +488,13 @@ class Router(Engine):
         Raises:
             UnknownOffer: No live offer with this id.
             RoutingStateError: Already accepted, or expired at or before ``now``.
+
+        Runtime complexity: one pool lookup for the contact, plus what the agent's
+        freed capacity takes (as :meth:`complete`).
         """
         t = self._begin(now)
-        w = self._ringing(offer_id, t)
-        out = self._out = Decisions()
-        if self._fire(t, out):
-            w = self._recheck(out, self._ringing, offer_id, t)
-        self._decline(w, t, out, no_answer=self._c.reject_no_answer)
-        return out
+        self._ringing(offer_id, t)
+        return self._reject_trusted(offer_id, t, self._ringing)
 
     def complete(self, offer_id: str, *, now: float | None = None) -> Decisions:
         """The agent finished the contact. Wrap-up follows, then the capacity is free.
@@ -619,6 +502,9 @@ class Router(Engine):
         Raises:
             UnknownOffer: No live assignment with this id.
             RoutingStateError: The offer was not accepted yet.
+
+        Runtime complexity: O(1) with wrap-up; without, O(h + m log n) for h queue
+        heads the agent is eligible for and m offers made.
         """
         t = self._begin(now)
         w = self._work(offer_id)
@@ -626,29 +512,6 @@ class Router(Engine):
             state = "still ringing" if w.state == RESERVED else "already completed (wrap-up)"
             raise RoutingStateError(f"offer {offer_id!r} is {state}")
         return self._complete_trusted(offer_id, t)
-
-    def _complete_trusted(self, offer_id: str, now: float) -> Decisions:
-        """:meth:`complete` for callers that validated their input already (the
-        simulator): no checks, same state changes, same decisions.
-
-        Args:
-            offer_id: A live, accepted assignment (not in wrap-up).
-            now: A float not before the router's time.
-
-        Returns:
-            The offers made by due timers and by the agent's freed capacity.
-        """
-        w = self._works[offer_id]
-        out = self._out = Decisions()
-        self._fire(now, out)
-        c = w.contact
-        del self._contacts[c.id]
-        c.work = None  # no contact <-> work cycle: refcounting frees them, not the GC
-        self._finished += 1
-        if self._obs is not None:
-            self._obs.on_complete(w, now)
-        self._end_service(w, now, out, seek=True)
-        return out
 
     # ------------------------------------------------------------------ reading
 
@@ -660,6 +523,8 @@ class Router(Engine):
 
         Raises:
             UnknownOffer: The offer is unknown or too old.
+
+        Runtime complexity: O(1) to find the offer, plus building the text.
         """
         try:
             w = self._works.get(offer_id) or self._history.get(offer_id)
@@ -674,6 +539,8 @@ class Router(Engine):
 
         Raises:
             UnknownAgent: No such agent.
+
+        Runtime complexity: O(t log t) for the agent's t offers and assignments.
         """
         a = self._agent(agent_id)
         states = {w.state for w in a.tasks.values()}
@@ -704,6 +571,8 @@ class Router(Engine):
 
         Raises:
             UnknownContact: No live contact with this id.
+
+        Runtime complexity: O(1).
         """
         c = self._contact(contact_id)
         w = c.work
@@ -722,6 +591,8 @@ class Router(Engine):
 
     def stats(self) -> dict[str, int]:
         """Counts of contacts by fate and of agents and signatures.
+
+        Runtime complexity: O(c) for c live contacts.
 
         >>> Router(start=0.0).stats()["submitted"]
         0
@@ -795,11 +666,13 @@ class Router(Engine):
         top = self._policy.max_proficiency
         out = {}
         for s, p in skills.items():
-            if not isinstance(s, str) or not s:
-                raise InvalidArgument(f"{what}: skill names must be non-empty strings, got {s!r}")
-            if isinstance(p, bool) or not isinstance(p, int) or not 1 <= p <= top:
-                raise InvalidArgument(f"{what}[{s!r}] must be a proficiency 1..{top}, got {p!r}")
-            out[s] = p
+            # the common case checked inline (submit is a hot path); the rest by the rules
+            if type(s) is not str or not s.isascii() or not s:
+                text(s, f"{what}: a skill name")
+            if type(p) is not int or not 1 <= p <= top:
+                out[s] = int_in_range(p, f"{what}[{s!r}] (a proficiency)", 1, top)
+            else:
+                out[s] = p
         return out
 
     def _check_seniority(self, level: int | str, what: str) -> int:
@@ -815,9 +688,12 @@ class Router(Engine):
 
         :meth:`restore` rebuilds a router that makes the same decisions from there on.
         Finished decisions kept for :meth:`explain` are not included.
-        """
-        from tierroute.routing._snapshot import dump
 
+        Raises:
+            RoutingStateError: The router's timers live on a foreign timer host.
+
+        Runtime complexity: O(n log n) for n agents, contacts, offers and timers.
+        """
         return dump(self)
 
     @classmethod
@@ -826,15 +702,68 @@ class Router(Engine):
     ) -> Router:
         """Rebuild a router from :meth:`snapshot` data.
 
+        Snapshots of older format versions are migrated first (see
+        :mod:`tierroute.routing._snapshot`).
+
         Raises:
             InvalidArgument: The data is not a tierroute snapshot of a known version.
-        """
-        from tierroute.routing._snapshot import load
 
-        return load(cls, snapshot, clock)
+        Runtime complexity: O(n log n + A x S) for n stored items, A agents and S
+        requirement signatures of the waiting contacts.
+        """
+        r, hooks = load(cls, snapshot, clock)
+        with reading():
+            for kind, state in hooks.items():
+                hook_loader(kind)(r, state)
+        return r
 
     def _check(self) -> None:
         """Assert every internal invariant (slow; for tests)."""
-        from tierroute.routing._check import check
-
         check(self)
+
+
+class _Port:
+    """The :class:`~tierroute.routing._hooks.HookPort` of a router's hook."""
+
+    __slots__ = ("_r",)
+
+    def __init__(self, router: Router) -> None:
+        self._r = router
+
+    @property
+    def policy(self) -> Policy:
+        return self._r._policy
+
+    @property
+    def now(self) -> float:
+        return self._r._now
+
+    def begin(self, now: float | None) -> float:
+        return self._r._begin(now)
+
+    def contact(self, contact_id: str) -> ContactView:
+        return self._r._contact(contact_id)
+
+    def live_contact(self, contact_id: str) -> ContactView | None:
+        return self._r._contacts.get(contact_id)
+
+    def queue_of(self, c: ContactView) -> QueueView:
+        return self._r._sig_for(c)  # type: ignore[arg-type]  # only ever a ContactRT
+
+    def schedule(self, at: float, obj: Timed) -> None:
+        obj.stamp += 1
+        self._r._schedule_timer(at, T_EXT, obj, obj.stamp)
+
+    def emit(self, event: object) -> None:
+        out = self._r._out
+        if isinstance(out.events, list):
+            out.events.append(event)
+        else:
+            out.events = [event]
+
+    def timers(self) -> list[tuple[float, int, Timed]]:
+        return [(at, seq, obj) for at, seq, kind, _, obj in self._r._heap.live() if kind == T_EXT]
+
+    def restore_timer(self, at: float, seq: int, obj: Timed) -> None:
+        obj.stamp += 1
+        heappush(self._r._heap.heap, (at, seq, T_EXT, obj.stamp, obj))

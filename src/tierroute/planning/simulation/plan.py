@@ -188,19 +188,18 @@ def _promise_meta(s: Scenario) -> PromiseMeta | None:
     pp = s.policy.promises
     if pp is None or not s.track_promises:
         return None
-    from tierroute.promises.tracker import PromiseTracker
-    from tierroute.routing.router import Router
+    from tierroute.promises.targets import promise_targets
 
-    # the tracker's own matching of targets to contacts (a scratch router)
-    tracker = PromiseTracker(Router(s.policy, start=0.0), pp)
+    # the tracker's own matching of targets to contacts
     tiers = s.policy.tier_names
+    targets = promise_targets(pp, tiers)
     shape = (len(tiers), len(CHANNELS), len(SEVERITIES), 3)
     goal = np.full(shape, np.nan)
     within = np.full(shape, np.nan)
     for ti, tier in enumerate(tiers):
         for ci, ch in enumerate(CHANNELS):
             for si, sev in enumerate(SEVERITIES):
-                for target in tracker._targets_for(tier, ch, sev):
+                for target in targets[tier, ch, sev]:
                     k = PROMISE_KINDS.index(target.kind)
                     goal[ti, ci, si, k] = target.goal
                     within[ti, ci, si, k] = target.within_s
