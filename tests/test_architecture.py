@@ -115,7 +115,7 @@ def subsystem(name: str) -> str:
 ALLOWED: dict[str, set[str]] = {
     "policy": {"promises"},  # a policy carries promise targets (the promise model only)
     "promises": {"routing"},  # the tracker only, and only through the hook protocol
-    "routing": {"policy", "promises"},  # promises: the promise model, never the tracker
+    "routing": {"policy"},  # the tracker attaches through routing/_hooks.py
     "hosting": {"routing", "policy", "promises"},
     "planning": {"routing", "policy", "promises"},
 }
