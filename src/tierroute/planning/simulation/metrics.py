@@ -52,8 +52,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tierroute.planning.simulation.engine import ABANDONED, ANSWERED, ReplicationData
 from tierroute.planning.simulation.plan import POST_INCIDENT, PROMISE_KINDS, Meta
+from tierroute.planning.simulation.recorder import ABANDONED, ANSWERED, ReplicationData
 from tierroute.promises.credits import Breach, CreditRule, compute_credits
 
 __all__ = [

@@ -1,0 +1,309 @@
+"""What one replication records, and the arrays it hands the metrics.
+
+:class:`ContactLog` keeps the per-contact facts (arrival, answer, departure,
+outcome) as a run goes; :class:`PromiseLog` keeps the promise, escalation and
+callback events of a tracked run. At the end each turns its lists into numpy
+columns on the scenario's clock: :class:`ReplicationData` and :class:`PromiseData`,
+what :mod:`~tierroute.planning.simulation.metrics` aggregates.
+
+Hot path: a contact's fixed facts are appended once, as one tuple, when it arrives;
+its answer and its departure are appended as rows when they happen and scattered
+into columns at the end, so a contact costs two appends on arrival, not one per
+column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tierroute.planning.simulation.plan import PROMISE_KINDS, PROMISE_OUTCOMES, Plan
+from tierroute.promises.model import CallbackOffer, EscalationEvent, PromiseEvent
+from tierroute.promises.tracker import PromiseTracker
+
+__all__ = [
+    "ABANDONED",
+    "ANSWERED",
+    "WAITING",
+    "ContactLog",
+    "PromiseData",
+    "PromiseLog",
+    "ReplicationData",
+    "Segments",
+]
+
+# Contact outcomes
+WAITING: Final = 0
+ANSWERED: Final = 1
+ABANDONED: Final = 2
+
+Facts = tuple[int, int, int, str | None, float, float]
+"""A contact's fixed facts: ``(stream, tier, severity, language, arrived, handle)``."""
+STREAM: Final = 0
+HANDLE: Final = 5
+
+Segments = tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]
+"""Presence segments ``(group, start, end)`` as three arrays."""
+
+_NAN: Final = float("nan")
+_KIND_CODE: Final = {k: i for i, k in enumerate(PROMISE_KINDS)}
+_OUTCOME_CODE: Final = {k: i for i, k in enumerate(PROMISE_OUTCOMES)}
+
+
+@dataclass
+class PromiseData:
+    """The promise events of one replication, as columns (clock times).
+
+    Attributes:
+        promises: One row per promise: ``contact``, ``kind`` (code into
+            :data:`~tierroute.planning.simulation.plan.PROMISE_KINDS`), ``outcome`` (code into
+            :data:`~tierroute.planning.simulation.plan.PROMISE_OUTCOMES`; ``open`` when the
+            run stopped before it was decided), ``due``, ``at`` (NaN when open).
+        escalations: One row per escalation event: ``contact``, ``step`` (code into
+            :attr:`steps`), ``at`` (the due time of a post-incident report).
+        steps: Step names of the escalation codes.
+        offers: One row per VIP-callback offer: ``contact``, ``at``, ``expected``
+            (the estimated wait that triggered it, NaN when the actual wait did),
+            ``accepted`` (bool).
+        account: Account number of each contact within its tier (-1: its own).
+    """
+
+    promises: dict[str, NDArray[Any]]
+    escalations: dict[str, NDArray[Any]]
+    steps: tuple[str, ...]
+    offers: dict[str, NDArray[Any]]
+    account: NDArray[np.int64]
+
+
+@dataclass
+class ReplicationData:
+    """What one replication produced: per-contact columns and agent presence.
+
+    Times are clock times (seconds since midnight of the scenario's day). Codes
+    index the :class:`~tierroute.planning.simulation.plan.Meta` tables.
+
+    Attributes:
+        index: Replication number.
+        busyness: The day's busyness factor.
+        end: When the day ended (the last contact left, or the stop time).
+        columns: ``stream, tier, channel, severity, language, step, group, agent,
+            outcome`` (ints), ``arrived, answered, left, handle`` (floats, NaN when
+            not reached), ``backlog`` (bool).
+        login: Presence segments ``(group, start, end)`` as three arrays.
+        breaks: Break segments taken while logged in, same form.
+        agent_ids: Agent id by agent code.
+        stats: The router's final :meth:`~tierroute.Router.stats`.
+        events: Engine events processed.
+        elapsed: Wall time in seconds (not part of the results).
+        promises: The promise events, when promises are tracked.
+    """
+
+    index: int
+    busyness: float
+    end: float
+    columns: dict[str, NDArray[Any]]
+    login: Segments
+    breaks: Segments
+    agent_ids: tuple[str, ...]
+    stats: dict[str, int] = field(default_factory=dict)
+    events: int = 0
+    elapsed: float = 0.0
+    promises: PromiseData | None = None
+
+
+def segments(segs: list[tuple[int, float, float]], shift: float) -> Segments:
+    """Presence segments as arrays, their times moved by ``shift``."""
+    arr = np.asarray(segs, dtype=float).reshape(-1, 3)
+    return arr[:, 0].astype(np.int64), arr[:, 1] + shift, arr[:, 2] + shift
+
+
+class ContactLog:
+    """Per-contact records of one run, indexed by contact number.
+
+    A contact's number is its position in :attr:`facts` (the engine submits it to
+    the router as ``str(number)``). :attr:`outcome` is read on the hot path, the
+    rest only by :meth:`columns`.
+    """
+
+    __slots__ = ("answers", "exits", "facts", "outcome")
+
+    def __init__(self) -> None:
+        self.facts: list[Facts] = []
+        self.outcome: list[int] = []  # WAITING, ANSWERED or ABANDONED
+        self.answers: list[tuple[int, float, int, str]] = []  # (contact, at, agent, step)
+        self.exits: list[tuple[int, float]] = []  # (contact, at): completed or abandoned
+
+    def __len__(self) -> int:
+        return len(self.outcome)
+
+    def arrive(
+        self, stream: int, tier: int, sev: int, lang: str | None, at: float, handle: float
+    ) -> int:
+        """Record a contact that arrives (waiting); returns its number."""
+        outcome = self.outcome
+        ci = len(outcome)
+        outcome.append(WAITING)
+        self.facts.append((stream, tier, sev, lang, at, handle))
+        return ci
+
+    def answer(self, ci: int, at: float, agent: int, step: str) -> Facts:
+        """Record that contact ``ci`` was answered by ``agent`` at relaxation ``step``;
+        returns its facts (the engine reads its handle time and stream)."""
+        self.outcome[ci] = ANSWERED
+        self.answers.append((ci, at, agent, step))
+        return self.facts[ci]
+
+    def leave(self, ci: int, at: float) -> None:
+        """Record that answered contact ``ci`` left (its service completed)."""
+        self.exits.append((ci, at))
+
+    def abandon(self, ci: int, at: float) -> None:
+        """Record that waiting contact ``ci`` hung up."""
+        self.outcome[ci] = ABANDONED
+        self.exits.append((ci, at))
+
+    def columns(
+        self,
+        plan: Plan,
+        n_backlog: int,
+        agent_group: list[int],
+    ) -> dict[str, NDArray[Any]]:
+        """The records as numpy columns on the scenario's clock (see
+        :attr:`ReplicationData.columns`); the first ``n_backlog`` contacts were
+        waiting at the day's start."""
+        meta = plan.meta
+        shift = meta.start - plan.base
+        n = len(self.outcome)
+        lang_code = {lang: i for i, lang in enumerate(meta.languages)}
+        step_code = {s: i for i, s in enumerate(meta.steps)}
+        facts = self.facts
+        if n:
+            stream, tier, sev, lang, arrived, handle = zip(*facts, strict=True)
+        else:
+            stream = tier = sev = lang = arrived = handle = ()
+        agent = np.full(n, -1, dtype=np.int64)
+        step = np.full(n, -1, dtype=np.int64)
+        answered = np.full(n, _NAN)
+        left = np.full(n, _NAN)
+        if self.answers:
+            a_ci, a_at, a_agent, a_step = zip(*self.answers, strict=True)
+            rows = np.asarray(a_ci, dtype=np.int64)
+            answered[rows] = a_at
+            agent[rows] = a_agent
+            step[rows] = [step_code.get(x, -1) for x in a_step]
+        if self.exits:
+            x_ci, x_at = zip(*self.exits, strict=True)
+            left[np.asarray(x_ci, dtype=np.int64)] = x_at
+        streams = np.asarray(stream, dtype=np.int64)
+        groups = np.asarray([*agent_group, -1], dtype=np.int64)
+        channel_of = np.asarray(meta.stream_channel, dtype=np.int64)
+        backlog = np.zeros(n, dtype=bool)
+        backlog[:n_backlog] = True
+        return {
+            "stream": streams,
+            "tier": np.asarray(tier, dtype=np.int64),
+            "channel": channel_of[streams] if n else np.zeros(0, dtype=np.int64),
+            "severity": np.asarray(sev, dtype=np.int64),
+            "language": np.asarray(
+                [-1 if x is None else lang_code[x] for x in lang], dtype=np.int64
+            ),
+            "step": step,
+            "group": groups[agent] if n else np.zeros(0, dtype=np.int64),
+            "agent": agent,
+            "outcome": np.asarray(self.outcome, dtype=np.int64),
+            "arrived": np.asarray(arrived, dtype=float) + shift,
+            "answered": answered + shift,
+            "left": left + shift,
+            "handle": np.asarray(handle, dtype=float),
+            "backlog": backlog,
+        }
+
+
+class PromiseLog:
+    """The promise events of a tracked run, as rows (engine times)."""
+
+    __slots__ = ("escalations", "offers", "promises", "steps")
+
+    def __init__(self) -> None:
+        # (contact, kind code, outcome code, due, at)
+        self.promises: list[tuple[int, int, int, float, float]] = []
+        self.escalations: list[tuple[int, int, float]] = []  # (contact, step code, at)
+        self.steps: dict[str, int] = {}  # escalation step -> code, in order first seen
+        # (contact, at, expected wait or NaN, accepted)
+        self.offers: list[tuple[int, float, float, bool]] = []
+
+    def promise(self, e: PromiseEvent) -> None:
+        """Record a promise that was decided."""
+        self.promises.append(
+            (int(e.contact_id), _KIND_CODE[e.promise], _OUTCOME_CODE[e.outcome], e.due, e.at)
+        )
+
+    def escalation(self, e: EscalationEvent) -> None:
+        """Record an escalation step."""
+        steps = self.steps
+        code = steps.get(e.step)
+        if code is None:
+            code = steps[e.step] = len(steps)
+        self.escalations.append((int(e.contact_id), code, e.at))
+
+    def offer(self, ci: int, e: CallbackOffer, accepted: bool) -> None:
+        """Record a VIP-callback offer to contact ``ci`` and whether it was taken."""
+        expected = _NAN if e.expected_wait is None else e.expected_wait
+        self.offers.append((ci, e.at, expected, accepted))
+
+    def close(self, tracker: PromiseTracker) -> None:
+        """Record the promises still undecided when the run stopped (drain off or
+        capped) as ``open``."""
+        open_code = _OUTCOME_CODE["open"]
+        for cid, promises in tracker._open.items():
+            for p in promises:
+                if not p.done:
+                    self.promises.append((int(cid), _KIND_CODE[p.kind], open_code, p.due, _NAN))
+
+    def data(self, plan: Plan, tiers: NDArray[np.int64], rng: np.random.Generator) -> PromiseData:
+        """The promise columns on the scenario's clock, with each contact's account
+        (drawn from ``rng`` by contact tier ``tiers``)."""
+        shift = plan.meta.start - plan.base
+        meta = plan.meta.promises
+        assert meta is not None
+        n_accounts = np.asarray(meta.accounts, dtype=np.int64)[tiers]
+        drawn = np.floor(rng.random(len(tiers)) * n_accounts).astype(np.int64)
+        account = np.where(n_accounts > 0, drawn, -1)
+
+        def ints(x: tuple[Any, ...]) -> NDArray[np.int64]:
+            return np.asarray(x, dtype=np.int64)
+
+        def times(x: tuple[Any, ...]) -> NDArray[np.float64]:
+            return np.asarray(x, dtype=float) + shift
+
+        p_ci, p_kind, p_out, p_due, p_at = _columns(self.promises, 5)
+        e_ci, e_step, e_at = _columns(self.escalations, 3)
+        o_ci, o_at, o_exp, o_acc = _columns(self.offers, 4)
+        return PromiseData(
+            promises={
+                "contact": ints(p_ci),
+                "kind": ints(p_kind),
+                "outcome": ints(p_out),
+                "due": times(p_due),
+                "at": times(p_at),
+            },
+            escalations={"contact": ints(e_ci), "step": ints(e_step), "at": times(e_at)},
+            steps=tuple(sorted(self.steps, key=self.steps.__getitem__)),
+            offers={
+                "contact": ints(o_ci),
+                "at": times(o_at),
+                "expected": np.asarray(o_exp, dtype=float),
+                "accepted": np.asarray(o_acc, dtype=bool),
+            },
+            account=account,
+        )
+
+
+def _columns(rows: list[Any], width: int) -> list[tuple[Any, ...]]:
+    """``rows`` of ``width`` fields as ``width`` columns (empty ones when no row)."""
+    if not rows:
+        return [()] * width
+    return list(zip(*rows, strict=True))
