@@ -45,8 +45,6 @@ from tierroute.planning.simulation.arrivals import StreamSource
 from tierroute.planning.simulation.plan import CHANNELS, Plan, build_plan
 from tierroute.planning.simulation.presence import Presence
 from tierroute.planning.simulation.recorder import (
-    HANDLE,
-    STREAM,
     WAITING,
     ContactLog,
     PromiseLog,
@@ -171,7 +169,6 @@ class _Run:
         "contacts",
         "handlers",
         "heap",
-        "in_system",
         "index",
         "live_streams",
         "plan",
@@ -229,7 +226,6 @@ class _Run:
         """Play the day; returns what it produced."""
         self._start()
         n_backlog = self._backlog()
-        self.in_system = n_backlog
         for si, src in enumerate(self.sources):
             if not src.done:
                 heappush(self.heap, (src.times[0], self.seq(), _ARRIVAL, si))
@@ -251,7 +247,6 @@ class _Run:
         self.contacts = ContactLog()
         self.promise_log = PromiseLog()
         self.callback_waiting: set[int] = set()  # customers who no longer abandon
-        self.in_system = 0
         self.live_streams = 0
         presence = self.presence = Presence(
             plan.agents, port.set_state, self._decided, self._logout_at
@@ -325,9 +320,11 @@ class _Run:
         port = self.port
         heap = self.heap
         handlers = self.handlers
+        contacts = self.contacts
         next_deadline = port.next_deadline
         advance = port.advance_trusted
-        decided = self._decided
+        take = self._take
+        tracked = self.tracked
         stop_at = plan.stop_at
         horizon = plan.horizon
         t = 0.0
@@ -342,7 +339,11 @@ class _Run:
                     # is resolved): nothing can be offered any more, the day is over;
                     # contacts still waiting stay in the records as not answered.
                     break
-                decided(advance(d))
+                offers = advance(d)
+                if offers:  # as _decided does, inline: one call fewer per timer
+                    take(offers)
+                if tracked and offers.events:
+                    self._note(offers.events)
                 continue
             if not heap:
                 break
@@ -351,7 +352,11 @@ class _Run:
             t, _, kind, payload = heappop(heap)
             events += 1
             handlers[kind](t, payload)
-            if not self.in_system and not self.live_streams and (not heap or heap[0][0] > horizon):
+            if (
+                not self.live_streams
+                and not contacts.in_system()
+                and (not heap or heap[0][0] > horizon)
+            ):
                 break  # the day ends when the last contact has left (not before the horizon)
         return max(t, horizon), events
 
@@ -366,21 +371,23 @@ class _Run:
         lang = src.lang[i]
         contacts = self.contacts
         ci = contacts.arrive(si, tier, sev, lang, t, src.handle[i])
-        self.in_system += 1
-        self._decided(
-            self.submit_trusted(
-                str(ci),
-                self.stream_ch[si],
-                self.tier_rt[tier],
-                src.value[i],
-                sev,
-                self.stream_skills[si],
-                lang,
-                src.min_sen[i],
-                src.concierge[i],
-                t,
-            )
+        offers = self.submit_trusted(
+            str(ci),
+            self.stream_ch[si],
+            self.tier_rt[tier],
+            src.value[i],
+            sev,
+            self.stream_skills[si],
+            lang,
+            src.min_sen[i],
+            src.concierge[i],
+            t,
         )
+        # as _decided does, inline: one call fewer per arrival
+        if offers:
+            self._take(offers)
+        if self.tracked and offers.events:
+            self._note(offers.events)
         if contacts.outcome[ci] == WAITING:  # answered at once needs no abandonment event
             patience = src.patience[i]
             if patience != _INF:
@@ -395,8 +402,10 @@ class _Run:
         oid, ci, a, wrap = payload
         offers = self.complete_trusted(oid, t)
         self.contacts.leave(ci, t)
-        self.in_system -= 1
-        self._decided(offers)
+        if offers:  # as _decided does, inline: one call fewer per completion
+            self._take(offers)
+        if self.tracked and offers.events:
+            self._note(offers.events)
         self.presence.release(a, t + wrap)
 
     def _abandon(self, t: float, ci: int) -> None:
@@ -406,7 +415,6 @@ class _Run:
         if contacts.outcome[ci] == WAITING and ci not in self.callback_waiting:
             offers = self.abandon_trusted(str(ci), t)
             contacts.abandon(ci, t)
-            self.in_system -= 1
             self._decided(offers)
 
     def _logout_at(self, t: float, a: int) -> None:
@@ -435,10 +443,10 @@ class _Run:
             ci = int(o.contact_id)
             a = agent_index[o.agent_id]
             ta = o.offered_at
-            facts = contacts.answer(ci, ta, a, o.step)
+            handle = contacts.answer(ci, ta, a, o.step)
             active[a] += 1
-            done = (o.offer_id, ci, a, stream_wrap[facts[STREAM]])
-            heappush(heap, (ta + facts[HANDLE], seq(), _COMPLETE, done))
+            done = (o.offer_id, ci, a, stream_wrap[contacts.stream[ci]])
+            heappush(heap, (ta + handle, seq(), _COMPLETE, done))
 
     def _note(self, events: Sequence[Any]) -> None:
         """Record a call's promise events; customers offered a callback take it with
@@ -457,7 +465,7 @@ class _Run:
     def _take_callback(self, ci: int, e: CallbackOffer) -> bool:
         """Whether contact ``ci``'s customer accepts the callback offer ``e`` (then
         the tracker is told, and the customer no longer abandons)."""
-        si = self.contacts.facts[ci][STREAM]
+        si = self.contacts.stream[ci]
         share = self.plan.callback_acceptance[si]
         accept_callback = self.port.accept_callback
         if (

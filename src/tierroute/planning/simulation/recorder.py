@@ -6,10 +6,10 @@ callback events of a tracked run. At the end each turns its lists into numpy
 columns on the scenario's clock: :class:`ReplicationData` and :class:`PromiseData`,
 what :mod:`~tierroute.planning.simulation.metrics` aggregates.
 
-Hot path: a contact's fixed facts are appended once, as one tuple, when it arrives;
-its answer and its departure are appended as rows when they happen and scattered
-into columns at the end, so a contact costs two appends on arrival, not one per
-column.
+Hot path: a contact's fixed facts are appended when it arrives; its answer and its
+departure are appended when they happen and scattered into their columns at the
+end, so nothing is written twice and a contact that is never answered costs no
+answer entries.
 """
 
 from __future__ import annotations
@@ -39,11 +39,6 @@ __all__ = [
 WAITING: Final = 0
 ANSWERED: Final = 1
 ABANDONED: Final = 2
-
-Facts = tuple[int, int, int, str | None, float, float]
-"""A contact's fixed facts: ``(stream, tier, severity, language, arrived, handle)``."""
-STREAM: Final = 0
-HANDLE: Final = 5
 
 Segments = tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]
 """Presence segments ``(group, start, end)`` as three arrays."""
@@ -123,21 +118,54 @@ def segments(segs: list[tuple[int, float, float]], shift: float) -> Segments:
 class ContactLog:
     """Per-contact records of one run, indexed by contact number.
 
-    A contact's number is its position in :attr:`facts` (the engine submits it to
-    the router as ``str(number)``). :attr:`outcome` is read on the hot path, the
-    rest only by :meth:`columns`.
+    A contact's number is its position in the arrival columns (the engine submits
+    it to the router as ``str(number)``). Every column is a list of numbers or
+    strings, never of tuples: rows kept as tuples would be containers the garbage
+    collector has to track, and it would walk them as the day goes on. The engine
+    reads :attr:`outcome` and :attr:`stream` on the hot path; the rest only
+    :meth:`columns` reads.
     """
 
-    __slots__ = ("answers", "exits", "facts", "outcome")
+    __slots__ = (
+        "answer_agent",
+        "answer_at",
+        "answer_ci",
+        "answer_step",
+        "arrived",
+        "exit_at",
+        "exit_ci",
+        "handle",
+        "lang",
+        "outcome",
+        "sev",
+        "stream",
+        "tier",
+    )
 
     def __init__(self) -> None:
-        self.facts: list[Facts] = []
+        # one entry per contact, appended when it arrives
+        self.stream: list[int] = []
+        self.tier: list[int] = []
+        self.sev: list[int] = []
+        self.lang: list[str | None] = []
+        self.arrived: list[float] = []
+        self.handle: list[float] = []
         self.outcome: list[int] = []  # WAITING, ANSWERED or ABANDONED
-        self.answers: list[tuple[int, float, int, str]] = []  # (contact, at, agent, step)
-        self.exits: list[tuple[int, float]] = []  # (contact, at): completed or abandoned
+        # one entry per answer: contact, time, agent code, relaxation step
+        self.answer_ci: list[int] = []
+        self.answer_at: list[float] = []
+        self.answer_agent: list[int] = []
+        self.answer_step: list[str] = []
+        # one entry per contact that left (completed or abandoned): contact, time
+        self.exit_ci: list[int] = []
+        self.exit_at: list[float] = []
 
     def __len__(self) -> int:
         return len(self.outcome)
+
+    def in_system(self) -> int:
+        """Contacts that arrived and have not left (waiting or in service)."""
+        return len(self.outcome) - len(self.exit_ci)
 
     def arrive(
         self, stream: int, tier: int, sev: int, lang: str | None, at: float, handle: float
@@ -146,24 +174,34 @@ class ContactLog:
         outcome = self.outcome
         ci = len(outcome)
         outcome.append(WAITING)
-        self.facts.append((stream, tier, sev, lang, at, handle))
+        self.stream.append(stream)
+        self.tier.append(tier)
+        self.sev.append(sev)
+        self.lang.append(lang)
+        self.arrived.append(at)
+        self.handle.append(handle)
         return ci
 
-    def answer(self, ci: int, at: float, agent: int, step: str) -> Facts:
+    def answer(self, ci: int, at: float, agent: int, step: str) -> float:
         """Record that contact ``ci`` was answered by ``agent`` at relaxation ``step``;
-        returns its facts (the engine reads its handle time and stream)."""
+        returns its handle time (the service that starts)."""
         self.outcome[ci] = ANSWERED
-        self.answers.append((ci, at, agent, step))
-        return self.facts[ci]
+        self.answer_ci.append(ci)
+        self.answer_at.append(at)
+        self.answer_agent.append(agent)
+        self.answer_step.append(step)
+        return self.handle[ci]
 
     def leave(self, ci: int, at: float) -> None:
         """Record that answered contact ``ci`` left (its service completed)."""
-        self.exits.append((ci, at))
+        self.exit_ci.append(ci)
+        self.exit_at.append(at)
 
     def abandon(self, ci: int, at: float) -> None:
         """Record that waiting contact ``ci`` hung up."""
         self.outcome[ci] = ABANDONED
-        self.exits.append((ci, at))
+        self.exit_ci.append(ci)
+        self.exit_at.append(at)
 
     def columns(
         self,
@@ -173,51 +211,46 @@ class ContactLog:
     ) -> dict[str, NDArray[Any]]:
         """The records as numpy columns on the scenario's clock (see
         :attr:`ReplicationData.columns`); the first ``n_backlog`` contacts were
-        waiting at the day's start."""
+        waiting at the day's start.
+
+        A contact is answered at most once and leaves at most once, so scattering
+        the answer and exit rows into their columns sets each cell at most once.
+        """
         meta = plan.meta
         shift = meta.start - plan.base
         n = len(self.outcome)
         lang_code = {lang: i for i, lang in enumerate(meta.languages)}
         step_code = {s: i for i, s in enumerate(meta.steps)}
-        facts = self.facts
-        if n:
-            stream, tier, sev, lang, arrived, handle = zip(*facts, strict=True)
-        else:
-            stream = tier = sev = lang = arrived = handle = ()
+        answered = np.asarray(self.answer_ci, dtype=np.int64)
         agent = np.full(n, -1, dtype=np.int64)
+        agent[answered] = self.answer_agent
         step = np.full(n, -1, dtype=np.int64)
-        answered = np.full(n, _NAN)
+        step[answered] = [step_code.get(x, -1) for x in self.answer_step]
+        answered_at = np.full(n, _NAN)
+        answered_at[answered] = self.answer_at
         left = np.full(n, _NAN)
-        if self.answers:
-            a_ci, a_at, a_agent, a_step = zip(*self.answers, strict=True)
-            rows = np.asarray(a_ci, dtype=np.int64)
-            answered[rows] = a_at
-            agent[rows] = a_agent
-            step[rows] = [step_code.get(x, -1) for x in a_step]
-        if self.exits:
-            x_ci, x_at = zip(*self.exits, strict=True)
-            left[np.asarray(x_ci, dtype=np.int64)] = x_at
-        streams = np.asarray(stream, dtype=np.int64)
+        left[np.asarray(self.exit_ci, dtype=np.int64)] = self.exit_at
+        stream = np.asarray(self.stream, dtype=np.int64)
         groups = np.asarray([*agent_group, -1], dtype=np.int64)
         channel_of = np.asarray(meta.stream_channel, dtype=np.int64)
         backlog = np.zeros(n, dtype=bool)
         backlog[:n_backlog] = True
         return {
-            "stream": streams,
-            "tier": np.asarray(tier, dtype=np.int64),
-            "channel": channel_of[streams] if n else np.zeros(0, dtype=np.int64),
-            "severity": np.asarray(sev, dtype=np.int64),
+            "stream": stream,
+            "tier": np.asarray(self.tier, dtype=np.int64),
+            "channel": channel_of[stream] if n else np.zeros(0, dtype=np.int64),
+            "severity": np.asarray(self.sev, dtype=np.int64),
             "language": np.asarray(
-                [-1 if x is None else lang_code[x] for x in lang], dtype=np.int64
+                [-1 if x is None else lang_code[x] for x in self.lang], dtype=np.int64
             ),
             "step": step,
             "group": groups[agent] if n else np.zeros(0, dtype=np.int64),
             "agent": agent,
             "outcome": np.asarray(self.outcome, dtype=np.int64),
-            "arrived": np.asarray(arrived, dtype=float) + shift,
-            "answered": answered + shift,
+            "arrived": np.asarray(self.arrived, dtype=float) + shift,
+            "answered": answered_at + shift,
             "left": left + shift,
-            "handle": np.asarray(handle, dtype=float),
+            "handle": np.asarray(self.handle, dtype=float),
             "backlog": backlog,
         }
 
