@@ -41,7 +41,8 @@ from tierroute.promises.model import (
     PromisePolicy,
     PromiseTarget,
 )
-from tierroute.routing._state import CHANNELS, T_EXT, WAITING, ContactRT, Work
+from tierroute.routing._hooks import T_EXT
+from tierroute.routing._state import CHANNELS, WAITING, ContactRT, Work
 
 if TYPE_CHECKING:
     from tierroute.routing.router import Router
@@ -371,8 +372,8 @@ class PromiseTracker:
             refs[id(check)] = ["c", cid]
         timers = sorted(
             [t, seq, *refs[id(obj)]]
-            for t, seq, kind, obj, ver in router._timers
-            if kind == T_EXT and obj.tver == ver and id(obj) in refs
+            for t, seq, kind, obj, _ in router._heap.live()
+            if kind == T_EXT and id(obj) in refs
         )
         own = self._p if self._p != router.policy.promises else None
         return {
@@ -468,7 +469,7 @@ class PromiseTracker:
             tracker._departures[k] = deque(times, maxlen=_RATE_WINDOW)
         fired = data["fired"]
         tracker.escalations_fired, tracker.callbacks_offered, tracker.callbacks_accepted = fired
-        heap = router._timers
+        heap = router._heap.heap
         for t, seq, what, cid, *rest in data["timers"]:
             obj: Any
             if what == "p":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from tierroute.routing._hooks import T_EXPIRE, T_RELAX, T_WRAP
 from tierroute.routing._state import (
     ACTIVE,
     CHANNELS,
@@ -13,9 +14,6 @@ from tierroute.routing._state import (
     OFFERED,
     RESERVED,
     S_MOST_PROFICIENT,
-    T_EXPIRE,
-    T_RELAX,
-    T_WRAP,
     WAITING,
     WRAP,
     Pool,
@@ -48,7 +46,7 @@ def check(r: Router) -> None:
 
     now = r._now
     live_timers: dict[tuple[int, int], float] = {}
-    for t, _, kind, obj, ver in r._timers:
+    for t, _, kind, obj, ver in r._heap.heap:
         if obj.tver == ver:
             key = (kind, id(obj))
             assert key not in live_timers, f"two live timers of kind {kind} for {obj.id}"

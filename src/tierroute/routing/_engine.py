@@ -39,6 +39,7 @@ from typing import Any
 
 from tierroute.models import Decisions, Offer
 from tierroute.policy.model import Policy
+from tierroute.routing._hooks import T_EXPIRE, T_EXT, T_RELAX, T_WRAP, TimerHeap, TimerHost
 from tierroute.routing._state import (
     ACTIVE,
     CHANNELS,
@@ -49,10 +50,6 @@ from tierroute.routing._state import (
     S_LONGEST_IDLE,
     S_MOST_PROFICIENT,
     STRATEGIES,
-    T_EXPIRE,
-    T_EXT,
-    T_RELAX,
-    T_WRAP,
     WAITING,
     WRAP,
     AgentRT,
@@ -104,7 +101,18 @@ class Engine:
         self._by_skill: dict[str, set[AgentRT]] = {}
         self._by_lang: dict[str, set[AgentRT]] = {}
         self._concierge_sigs: dict[str, list[Sig]] = {}  # concierge agent id -> signatures
-        self._timers: list[tuple[float, int, int, Any, int]] = []
+        # the timer host (see tierroute.routing._hooks): its bound ``schedule`` is looked
+        # up once; the engine's own heap, empty under a foreign host
+        self._heap = TimerHeap()
+        self._schedule_timer = self._heap.schedule
+        self._foreign: TimerHost | None = None
+        # what each timer kind does, by kind (one table for both hosts)
+        self._on_timer: tuple[Callable[[Any, float, Decisions], None], ...] = (
+            self._on_relax,
+            self._on_expire,
+            self._on_wrap_end,
+            self._on_ext,
+        )
         self._history: OrderedDict[str, Work] = OrderedDict()
         self._obs: Any = None  # an attached PromiseTracker (see tierroute.promises.tracker)
         self._out = Decisions()  # the decisions of the call in progress
@@ -113,15 +121,14 @@ class Engine:
         self._agent_seq = 0
         self._contact_seq = 0
         self._offer_seq = 0
-        self._timer_seq = 0
         self._submitted = 0
         self._finished = 0
         self._abandoned = 0
 
-    def _fire(self, now: float, out: list[Offer]) -> bool:
-        """Fire every timer due at or before ``now``, each at its own time; say whether
-        any did."""
-        timers = self._timers
+    def _fire(self, now: float, out: Decisions) -> bool:
+        """Fire every timer of the engine's own heap due at or before ``now``, each at
+        its own time; say whether any did."""
+        timers = self._heap.heap
         fired = False
         while timers and timers[0][0] <= now:
             t, _, kind, obj, ver = heappop(timers)
@@ -129,26 +136,57 @@ class Engine:
                 continue
             fired = True
             self._now = t
-            if kind == T_RELAX:
-                self._on_relax(obj, t, out)
-            elif kind == T_EXPIRE:
-                self._on_expire(obj, t, out)
-            elif kind == T_WRAP:
-                self._on_wrap_end(obj, t, out)
-            else:
-                obj.fire(t)
+            self._on_timer[kind](obj, t, out)
         self._now = now
         return fired
 
-    def _timer(self, t: float, kind: int, obj: ContactRT | Work) -> None:
-        obj.tver += 1
-        self._timer_seq += 1
-        heappush(self._timers, (t, self._timer_seq, kind, obj, obj.tver))
+    def fire_timer(self, at: float, kind: int, obj: Any, ver: int, out: Decisions) -> bool:
+        """Fire one timer handed back by a foreign timer host (see
+        :mod:`tierroute.routing._hooks`): the router's time moves to ``at`` and the
+        offers made are appended to ``out``, which also receives the events raised.
+
+        Args:
+            at: When the timer is due; not before the router's time, and no earlier
+                than any entry the host still holds.
+            kind: The ``kind`` the timer was scheduled with.
+            obj: The ``obj`` it was scheduled with.
+            ver: The ``ver`` it was scheduled with.
+            out: Where the offers go.
+
+        Returns:
+            Whether it fired; ``False`` for a stale (cancelled) timer, which changes
+            nothing.
+
+        Runtime complexity: that of the decision the timer makes, as in :meth:`advance`.
+        """
+        if obj.tver != ver:
+            return False
+        self._out = out
+        self._now = at
+        self._on_timer[kind](obj, at, out)
+        return True
+
+    def set_timer_host(self, host: TimerHost) -> None:
+        """Keep every timer of this router on ``host`` from now on (see
+        :mod:`tierroute.routing._hooks`); the live timers move there, in firing order.
+
+        Under a foreign host the host fires the timers through :meth:`fire_timer`,
+        :meth:`next_deadline` is ``None`` and :meth:`snapshot` is refused.
+
+        Runtime complexity: O(k log k) for k live timers.
+        """
+        live = self._heap.live()
+        self._heap.heap.clear()
+        self._foreign = host
+        self._schedule_timer = schedule = host.schedule
+        for at, _, kind, obj, ver in live:
+            schedule(at, kind, obj, ver)
 
     def _schedule(self, t: float, obj: Any) -> None:
         """Set a timer for an attached tracker's object ``obj`` (it has ``tver`` and
         ``fire(now)``); bumping ``obj.tver`` cancels it."""
-        self._timer(t, T_EXT, obj)
+        obj.tver += 1
+        self._schedule_timer(t, T_EXT, obj, obj.tver)
 
     def _set_presence(self, a: AgentRT, pres: int, now: float, out: list[Offer]) -> None:
         if pres == a.presence:
@@ -388,10 +426,9 @@ class Engine:
             agent, passed = self._cover_skip(sig, strategy, excluded)
         if agent is None:
             sig.push(c)
+            c.tver += 1  # also on the last step: no relaxation timer may stay live
             if c.step_until < INF:
-                self._timer(c.step_until, T_RELAX, c)
-            else:
-                c.tver += 1  # last step: no relaxation timer may stay live
+                self._schedule_timer(c.step_until, T_RELAX, c, c.tver)
             if self._obs is not None:
                 self._obs.on_queued(c, now)
             return
@@ -466,9 +503,10 @@ class Engine:
         return None, tuple(passed)
 
     def _routing_timers_pending(self) -> bool:
-        """Whether a relaxation, offer-expiry or wrap-up timer is set (a tracker's
-        timers aside: they never make offers). O(timers); for end-of-run checks."""
-        return any(kind != T_EXT and obj.tver == ver for _, _, kind, obj, ver in self._timers)
+        """Whether a relaxation, offer-expiry or wrap-up timer is set on the engine's
+        own heap (a tracker's timers aside: they never make offers). O(timers); for
+        end-of-run checks."""
+        return any(kind != T_EXT and obj.tver == ver for _, _, kind, obj, ver in self._heap.heap)
 
     def _sweep_pools(self) -> None:
         """Drop the pools not looked up since the last sweep.
@@ -644,7 +682,8 @@ class Engine:
             self._activate(w, now)
         else:
             c.state = OFFERED
-            self._timer(expires, T_EXPIRE, w)
+            w.tver += 1
+            self._schedule_timer(expires, T_EXPIRE, w, w.tver)
         # tuple.__new__ skips the named tuple's Python-level constructor (~90 ns)
         out.append(
             _new_offer(
@@ -710,7 +749,8 @@ class Engine:
         if wrap > 0:
             w.state = WRAP
             w.until = now + wrap
-            self._timer(w.until, T_WRAP, w)
+            w.tver += 1
+            self._schedule_timer(w.until, T_WRAP, w, w.tver)
             return
         self._release(w, now)
         self._retire(w)
@@ -758,6 +798,10 @@ class Engine:
         self._release(w, now)
         self._retire(w)
         self._agent_seek(w.agent, now, out, "capacity_freed")
+
+    @staticmethod
+    def _on_ext(obj: Any, now: float, out: list[Offer]) -> None:  # noqa: ARG004
+        obj.fire(now)
 
 
 def _work_order(w: Work) -> int:

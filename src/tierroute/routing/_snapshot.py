@@ -13,9 +13,10 @@ from collections.abc import Callable, Mapping
 from heapq import heapify
 from typing import TYPE_CHECKING, Any
 
-from tierroute.errors import InvalidArgument, TierRouteError
+from tierroute.errors import InvalidArgument, RoutingStateError, TierRouteError
 from tierroute.models import Channel
 from tierroute.policy.model import Policy
+from tierroute.routing._hooks import T_EXT, T_RELAX
 from tierroute.routing._state import (
     ACTIVE,
     CHANNEL_INDEX,
@@ -24,8 +25,6 @@ from tierroute.routing._state import (
     INF,
     OFFERED,
     RESERVED,
-    T_EXT,
-    T_RELAX,
     WAITING,
     AgentRT,
     ContactRT,
@@ -72,6 +71,10 @@ def _contact(c: ContactRT) -> dict[str, Any]:
 
 def dump(r: Router) -> dict[str, Any]:
     """Snapshot data of router ``r``."""
+    if r._foreign is not None:
+        raise RoutingStateError(
+            "a router whose timers live on a foreign timer host cannot be snapshot"
+        )
     works = sorted(r._works.values(), key=lambda w: int(w.id[1:]))
     live = {id(c) for c in r._contacts.values()}
     detached = {w.contact.seq: w.contact for w in works if id(w.contact) not in live}
@@ -79,8 +82,8 @@ def dump(r: Router) -> dict[str, Any]:
     # timers name a work by its offer id (the two id spaces may overlap).
     timers = sorted(
         [t, seq, kind, obj.seq if kind == T_RELAX else obj.id]
-        for t, seq, kind, obj, ver in r._timers
-        if obj.tver == ver and kind != T_EXT  # tracker timers belong to the tracker
+        for t, seq, kind, obj, _ in r._heap.live()
+        if kind != T_EXT  # tracker timers belong to the tracker
     )
     return {
         "format": FORMAT,
@@ -91,7 +94,7 @@ def dump(r: Router) -> dict[str, Any]:
             "agent": r._agent_seq,
             "contact": r._contact_seq,
             "offer": r._offer_seq,
-            "timer": r._timer_seq,
+            "timer": r._heap.seq,
         },
         "counts": {"submitted": r._submitted, "finished": r._finished, "abandoned": r._abandoned},
         "agents": [
@@ -185,7 +188,7 @@ def _load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float]
     r = cls(policy, clock=clock, start=float(data["now"]))
     seq = data["seq"]
     r._agent_seq, r._contact_seq = int(seq["agent"]), int(seq["contact"])
-    r._offer_seq, r._timer_seq = int(seq["offer"]), int(seq["timer"])
+    r._offer_seq, r._heap.seq = int(seq["offer"]), int(seq["timer"])
     counts = data["counts"]
     r._submitted, r._finished = int(counts["submitted"]), int(counts["finished"])
     r._abandoned = int(counts["abandoned"])
@@ -256,7 +259,7 @@ def _load(cls: type[Router], data: Mapping[str, Any], clock: Callable[[], float]
         obj.tver += 1
         timers.append((float(t), int(tseq), int(kind), obj, obj.tver))
     heapify(timers)
-    r._timers = timers
+    r._heap.heap = timers
     if "tracker" in data:
         from tierroute.promises.tracker import PromiseTracker
 

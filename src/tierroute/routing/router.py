@@ -26,7 +26,6 @@ naive oracle in the test suite applies the same rules by full scans.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from heapq import heappop
 from typing import TYPE_CHECKING, Any
 
 from tierroute._args import finite_time
@@ -205,12 +204,13 @@ class Router(Engine):
     def next_deadline(self) -> float | None:
         """When the router next needs :meth:`advance`, or ``None`` if no timer is set.
 
-        A host can sleep until then: nothing changes on its own before.
+        A host can sleep until then: nothing changes on its own before. Under a
+        foreign timer host (:meth:`set_timer_host`) the host holds every timer and
+        this is ``None``.
+
+        Runtime complexity: O(1), plus O(log n) per cancelled timer dropped.
         """
-        timers = self._timers
-        while timers and timers[0][4] != timers[0][3].tver:
-            heappop(timers)
-        return timers[0][0] if timers else None
+        return self._heap.next_at()
 
     # ------------------------------------------------------------------ agents
 
