@@ -1,14 +1,16 @@
 """The discrete-event engine: one replication of a scenario, driving the real router.
 
 One event heap of ``(time, seq, kind, payload)`` tuples holds arrivals (one pending
-per stream), abandonments, service completions and agent presence changes; the
-sequence number makes the order total, so a seed gives one result. Each event is
-handed to the handler its kind indexes in a dispatch table: the run's own for
-arrivals, completions and abandonments, the
-:class:`~tierroute.planning.simulation.presence.Presence` machine's for shifts,
-breaks and logouts. Before an event at time ``t`` is processed, the router's own
-timers due by ``t`` (relaxation steps, wrap-up ends) are fired with
-``advance(deadline)``.
+per stream), abandonments, service completions, agent presence changes and the
+router's own timers (relaxation steps, wrap-up ends, promise checks): the run is the
+router's timer host (:mod:`tierroute.routing._hooks`), so no deadline is polled per
+event. The sequence number makes the order total, so a seed gives one result;
+router timers take theirs from a range below every engine event's, so at equal
+times they fire first, as they did when the router held them and was advanced
+before each event. Each entry is handed to the handler its kind indexes in a
+dispatch table: the run's own for arrivals, completions, abandonments and router
+timers, the :class:`~tierroute.planning.simulation.presence.Presence` machine's for
+shifts, breaks and logouts.
 
 Every offer is an accepted assignment (the policy auto-accepts): the engine draws
 nothing more, it already holds the contact's handle time, and schedules the
@@ -33,7 +35,7 @@ once, and the event heap only hands it live ids at times in order.
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from heapq import heappop, heappush
 from itertools import count
 from typing import Any, Final
@@ -53,8 +55,9 @@ from tierroute.planning.simulation.recorder import (
 )
 from tierroute.planning.simulation.scenario import Scenario
 from tierroute.policy.model import Policy
-from tierroute.promises.model import CallbackOffer, EscalationEvent, PromiseEvent, PromisePolicy
+from tierroute.promises.model import CallbackOffer, PromisePolicy
 from tierroute.promises.tracker import PromiseTracker
+from tierroute.routing._hooks import T_EXT
 from tierroute.routing.router import Router
 
 __all__ = ["RouterPort", "run_replication"]
@@ -68,12 +71,18 @@ _SHIFT_OFF: Final = 4
 _BREAK_ON: Final = 5
 _BREAK_OFF: Final = 6
 _LOGOUT: Final = 7
+_TIMER: Final = 8  # a router timer, payload ``(kind, obj, ver)`` as the router set it
+# Router timers' seqs count up from here, below engine events' (which count up from 0):
+# a replication sets far fewer than 2**30 timers, and ints this small add and compare
+# on CPython's fast path.
+_TIMER_SEQ0: Final = 1 - (1 << 30)
 _INF: Final = float("inf")
 
 Event = tuple[float, int, int, Any]
 """``(time, seq, kind, payload)``; the payload's type depends on the kind (a stream,
-contact or agent number, or a completion's ``(offer id, contact, agent, wrap-up)``),
-so it is ``Any`` here and typed in each handler."""
+contact or agent number, a completion's ``(offer id, contact, agent, wrap-up)``, a
+router timer's ``(kind, obj, ver)``), so it is ``Any`` here and typed in each
+handler."""
 Handler = Callable[[float, Any], None]
 """An event handler: ``handler(time, payload)``."""
 
@@ -81,27 +90,24 @@ Handler = Callable[[float, Any], None]
 class RouterPort:
     """The only door between the engine and :class:`~tierroute.Router`.
 
-    Each attribute is a plain callable the engine binds to a local once, so a
-    faster router entry point can be swapped in here without touching the loop.
-    The ``*_trusted`` ones skip the checks of the public methods they mirror and
-    make the same state changes and decisions; they take positional arguments the
-    engine guarantees valid: ``now`` a float never before the router's time, and
-    ids that are still valid once the router's timers due by ``now`` fired (the
-    engine fires them first, so none are due).
+    Each attribute is a plain callable the engine binds once, so a faster router
+    entry point can be swapped in here without touching the loop. The ``*_trusted``
+    ones skip the checks of the public methods they mirror and make the same state
+    changes and decisions; they take positional arguments the engine guarantees
+    valid: ``now`` a float never before the router's time, and ids that are still
+    valid once the router's timers due by ``now`` fired (they are on the engine's
+    heap, which fires them first, through ``fire_timer``).
     """
 
     __slots__ = (
-        "abandon",
         "abandon_trusted",
         "accept_callback",
         "add_agent",
-        "advance",
-        "advance_trusted",
-        "complete",
         "complete_trusted",
-        "next_deadline",
+        "fire_timer",
         "router",
         "set_state",
+        "set_timer_host",
         "stats",
         "submit",
         "submit_trusted",
@@ -123,15 +129,12 @@ class RouterPort:
         # skips the per-call checks and makes the same decisions.
         self.submit_trusted = router._submit_trusted
         self.tiers = router._c.tier_by_name
-        self.complete = router.complete
-        self.abandon = router.abandon
-        self.advance = router.advance
-        # Completions, abandonments and timer advances come from the engine's own
-        # event heap, in time order, each for a live assignment or waiting contact.
+        # Completions, abandonments and timers come from the engine's own event heap,
+        # in time order, each for a live assignment or waiting contact.
         self.complete_trusted = router._complete_trusted
         self.abandon_trusted = router._abandon_trusted
-        self.advance_trusted = router._advance_trusted
-        self.next_deadline = router.next_deadline
+        self.set_timer_host = router.set_timer_host
+        self.fire_timer = router.fire_timer
         self.set_state = router.set_agent_state
         self.stats = router.stats
 
@@ -155,9 +158,10 @@ class _Run:
     """One replication: its random streams, its router, its records, the event loop.
 
     :meth:`run` sets up the agents and the first arrivals, submits the backlog,
-    runs the loop (:meth:`_loop`) and collects the records. ``port`` may be
-    replaced between construction and :meth:`run` (the tests drive the checked
-    router methods through it).
+    runs the loop (:meth:`_loop`, then :meth:`_drain`) and collects the records.
+    ``port`` may be replaced between construction and :meth:`run` (the tests drive
+    the checked router methods through it). The run is its router's timer host
+    (:meth:`schedule`).
     """
 
     __slots__ = (
@@ -167,6 +171,8 @@ class _Run:
         "callback_waiting",
         "complete_trusted",
         "contacts",
+        "due_by_horizon",
+        "fire_timer",
         "handlers",
         "heap",
         "index",
@@ -185,6 +191,8 @@ class _Run:
         "stream_wrap",
         "submit_trusted",
         "tier_rt",
+        "timers_popped",
+        "timers_set",
         "tracked",
     )
 
@@ -226,11 +234,14 @@ class _Run:
         """Play the day; returns what it produced."""
         self._start()
         n_backlog = self._backlog()
+        seq = self.seq
         for si, src in enumerate(self.sources):
             if not src.done:
-                heappush(self.heap, (src.times[0], self.seq(), _ARRIVAL, si))
+                heappush(self.heap, (src.times[0], seq(), _ARRIVAL, si))
                 self.live_streams += 1
-        end, events = self._loop()
+        end = self._loop()
+        # every engine event pushed took one seq; those not on the heap were processed
+        events = seq() - (len(self.heap) - (self.timers_set - self.timers_popped))
         return self._collect(end, events, n_backlog)
 
     def _start(self) -> None:
@@ -244,8 +255,13 @@ class _Run:
         self.tracked = port.tracker is not None
         self.heap: list[Event] = []
         self.seq = count().__next__
+        self.timers_set = 0  # router timers put on the heap
+        self.timers_popped = 0  # and taken off it
+        self.due_by_horizon = 0  # see _drain
+        self.fire_timer = port.fire_timer
+        port.set_timer_host(self)
         self.contacts = ContactLog()
-        self.promise_log = PromiseLog()
+        self.promise_log = PromiseLog(self._take_callback)
         self.callback_waiting: set[int] = set()  # customers who no longer abandon
         self.live_streams = 0
         presence = self.presence = Presence(
@@ -260,6 +276,7 @@ class _Run:
             presence.break_on,
             presence.break_off,
             presence.logout,
+            self._fire_due,
         ]
         self.agent_index = {a.spec.agent_id: i for i, a in enumerate(plan.agents)}
         self.stream_ch = [sp.channel for sp in plan.streams]
@@ -313,54 +330,135 @@ class _Run:
                 self._decided(self.port.submit(spec, now=t0))
         return len(contacts)
 
-    def _loop(self) -> tuple[float, int]:
-        """Process events until the day is over; returns its end and the events
-        processed."""
-        plan = self.plan
-        port = self.port
+    def _loop(self) -> float:
+        """Process the heap until the day is over; returns its end.
+
+        While a stream has arrivals left, one of them is on the heap, due before the
+        horizon (so before the stop), and a contact can still come: the day cannot
+        end, and each entry goes straight to its handler. The rest of the day is
+        :meth:`_drain`'s.
+        """
+        heap = self.heap
+        handlers = self.handlers
+        t = 0.0
+        after_event = self.live_streams > 0  # the last entry popped is the last arrival
+        while self.live_streams:
+            t, _, kind, payload = heappop(heap)
+            handlers[kind](t, payload)
+        return self._drain(t, after_event)
+
+    def _drain(self, t: float, after_event: bool) -> float:
+        """Process the heap once no stream has arrivals left; returns the day's end.
+
+        The day ends at the first of:
+
+        - after an engine event, no contact is in the system and no engine event is
+          due by the horizon (the day ends when the last contact has left, not
+          before the horizon);
+        - no engine event is left, nor a router timer due by the stop but promise
+          timers (escalations repeat while a contact waits; nothing can be offered
+          any more, so contacts still waiting stay in the records as not answered);
+        - what is left is due after the stop: the run is cut there.
+
+        ``t`` is the time of the last engine event and ``after_event`` whether there
+        was one; router timers do not move the day's end. Once no contact is in the
+        system it stays so, and the only engine events still pushed are logouts
+        (contacts bring every other kind), which :meth:`_logout_at` counts into
+        :attr:`due_by_horizon`: counted once here, it is exact from then on.
+        """
         heap = self.heap
         handlers = self.handlers
         contacts = self.contacts
-        next_deadline = port.next_deadline
-        advance = port.advance_trusted
-        take = self._take
-        tracked = self.tracked
-        stop_at = plan.stop_at
-        horizon = plan.horizon
-        t = 0.0
-        events = 0
+        stop_at = self.plan.stop_at
+        horizon = self.plan.horizon
+        counting = False  # due_by_horizon is exact
         while True:
-            # the router's own timers first: relaxation steps, wrap-up ends
-            nxt = heap[0][0] if heap else _INF
-            d = next_deadline()
-            if d is not None and d <= nxt and d <= stop_at:
-                if not heap and not port.router._routing_timers_pending():
-                    # Only promise timers are left (escalations repeat until a contact
-                    # is resolved): nothing can be offered any more, the day is over;
-                    # contacts still waiting stay in the records as not answered.
-                    break
-                offers = advance(d)
-                if offers:  # as _decided does, inline: one call fewer per timer
-                    take(offers)
-                if tracked and offers.events:
-                    self._note(offers.events)
-                continue
+            if after_event and not contacts.in_system():
+                if not counting:
+                    counting = True
+                    self.due_by_horizon = sum(1 for e in heap if e[2] != _TIMER and e[0] <= horizon)
+                if not self.due_by_horizon:
+                    return max(t, horizon)
             if not heap:
+                return max(t, horizon)
+            at, _, kind, payload = heap[0]
+            if kind == _TIMER:
+                t_kind, obj, ver = payload
+                if obj.tver != ver:  # cancelled: nothing, as in the router's own heap
+                    heappop(heap)
+                    self.timers_popped += 1
+                    after_event = False
+                    continue
+                if at > stop_at:
+                    return stop_at if self._engine_events_left() else max(t, horizon)
+                if (
+                    t_kind == T_EXT
+                    and not self._engine_events_left()
+                    and not self._routing_timers_left()
+                ):
+                    return max(t, horizon)
+            elif at > stop_at:
+                return stop_at
+            else:
+                t = at
+                if counting and at <= horizon:
+                    self.due_by_horizon -= 1
+            heappop(heap)
+            handlers[kind](at, payload)
+            after_event = kind != _TIMER
+
+    def _engine_events_left(self) -> bool:
+        """Whether an engine event (not a router timer) is on the heap."""
+        return len(self.heap) > self.timers_set - self.timers_popped
+
+    def _routing_timers_left(self) -> bool:
+        """Whether a live router timer that can make offers (a relaxation, expiry or
+        wrap-up end, not a promise timer) is on the heap. O(heap); end of day only."""
+        return any(
+            e[2] == _TIMER and e[3][0] != T_EXT and e[3][1].tver == e[3][2] for e in self.heap
+        )
+
+    # ------------------------------------------------------------------ router timers
+
+    def schedule(self, at: float, kind: int, obj: Any, ver: int, /) -> None:
+        """Keep router timer ``(at, kind, obj, ver)`` on the event heap (the run is
+        the router's :class:`~tierroute.routing._hooks.TimerHost`). Its seq is below
+        every engine event's: at equal times it fires first, in the order set."""
+        n = self.timers_set = self.timers_set + 1
+        heappush(self.heap, (at, _TIMER_SEQ0 + n, _TIMER, (kind, obj, ver)))
+
+    def _fire_due(self, at: float, timer: tuple[int, Any, int]) -> None:
+        """Fire router timer ``timer`` due at ``at`` and every other one due by then,
+        as one decision, as the router's own ``advance(at)`` would (stale timers do
+        nothing)."""
+        kind, obj, ver = timer
+        if obj.tver != ver:  # cancelled (a relaxation step of a contact answered since)
+            self.timers_popped += 1
+            return  # a live timer due at the same time is next, and fires those after it
+        heap = self.heap
+        fire = self.fire_timer
+        out = Decisions()
+        fire(at, kind, obj, ver, out)
+        n = 1
+        while heap:
+            top = heap[0]
+            if top[2] != _TIMER or top[0] > at:
                 break
-            if nxt > stop_at:
-                return stop_at, events
-            t, _, kind, payload = heappop(heap)
-            events += 1
-            handlers[kind](t, payload)
-            if (
-                not self.live_streams
-                and not contacts.in_system()
-                and (not heap or heap[0][0] > horizon)
-            ):
-                break  # the day ends when the last contact has left (not before the horizon)
-        return max(t, horizon), events
+            heappop(heap)
+            n += 1
+            kind, obj, ver = top[3]
+            fire(top[0], kind, obj, ver, out)
+        self.timers_popped += n
+        if out:  # as _decided does, inline: one call fewer per timer
+            self._take(out)
+        if self.tracked and out.events:
+            self.promise_log.note(out.events)
 
     # ------------------------------------------------------------------ handlers
+    # A callable kept in a slot (the router's doors, ``seq``) is loaded into a local
+    # before it is called: ``self.f(...)`` compiles to a method lookup, which CPython
+    # 3.11 cannot specialize for an attribute that is not a method, so it would walk
+    # the type on every call.
 
     def _arrival(self, t: float, si: int) -> None:
         """A contact of stream ``si`` arrives: submit it, wait for its patience."""
@@ -371,7 +469,8 @@ class _Run:
         lang = src.lang[i]
         contacts = self.contacts
         ci = contacts.arrive(si, tier, sev, lang, t, src.handle[i])
-        offers = self.submit_trusted(
+        submit = self.submit_trusted
+        offers = submit(
             str(ci),
             self.stream_ch[si],
             self.tier_rt[tier],
@@ -387,25 +486,27 @@ class _Run:
         if offers:
             self._take(offers)
         if self.tracked and offers.events:
-            self._note(offers.events)
+            self.promise_log.note(offers.events)
+        seq = self.seq
         if contacts.outcome[ci] == WAITING:  # answered at once needs no abandonment event
             patience = src.patience[i]
             if patience != _INF:
-                heappush(self.heap, (t + patience, self.seq(), _ABANDON, ci))
+                heappush(self.heap, (t + patience, seq(), _ABANDON, ci))
         if src.advance():
-            heappush(self.heap, (src.times[src.pos], self.seq(), _ARRIVAL, si))
+            heappush(self.heap, (src.times[src.pos], seq(), _ARRIVAL, si))
         else:
             self.live_streams -= 1
 
     def _complete(self, t: float, payload: tuple[str, int, int, float]) -> None:
         """A service ends: its agent wraps up, then has the capacity back."""
         oid, ci, a, wrap = payload
-        offers = self.complete_trusted(oid, t)
+        complete = self.complete_trusted
+        offers = complete(oid, t)
         self.contacts.leave(ci, t)
         if offers:  # as _decided does, inline: one call fewer per completion
             self._take(offers)
         if self.tracked and offers.events:
-            self._note(offers.events)
+            self.promise_log.note(offers.events)
         self.presence.release(a, t + wrap)
 
     def _abandon(self, t: float, ci: int) -> None:
@@ -413,13 +514,17 @@ class _Run:
         contacts = self.contacts
         # a customer waiting for a callback is off the line: no abandonment
         if contacts.outcome[ci] == WAITING and ci not in self.callback_waiting:
-            offers = self.abandon_trusted(str(ci), t)
+            abandon = self.abandon_trusted
+            offers = abandon(str(ci), t)
             contacts.abandon(ci, t)
             self._decided(offers)
 
     def _logout_at(self, t: float, a: int) -> None:
         """Schedule agent ``a``'s logout check at ``t`` (after its wrap-up)."""
-        heappush(self.heap, (t, self.seq(), _LOGOUT, a))
+        seq = self.seq
+        heappush(self.heap, (t, seq(), _LOGOUT, a))
+        if t <= self.plan.horizon:
+            self.due_by_horizon += 1  # exact only once counted (see _drain)
 
     # ------------------------------------------------------------------ decisions
 
@@ -429,7 +534,7 @@ class _Run:
         if offers:
             self._take(offers)
         if self.tracked and offers.events:
-            self._note(offers.events)
+            self.promise_log.note(offers.events)
 
     def _take(self, offers: list[Offer]) -> None:
         """Answer each offered contact and schedule the end of its service."""
@@ -447,20 +552,6 @@ class _Run:
             active[a] += 1
             done = (o.offer_id, ci, a, stream_wrap[contacts.stream[ci]])
             heappush(heap, (ta + handle, seq(), _COMPLETE, done))
-
-    def _note(self, events: Sequence[Any]) -> None:
-        """Record a call's promise events; customers offered a callback take it with
-        their stream's acceptance probability."""
-        log = self.promise_log
-        for e in events:
-            cls = type(e)
-            if cls is PromiseEvent:
-                log.promise(e)
-            elif cls is EscalationEvent:
-                log.escalation(e)
-            elif cls is CallbackOffer:
-                ci = int(e.contact_id)
-                log.offer(ci, e, self._take_callback(ci, e))
 
     def _take_callback(self, ci: int, e: CallbackOffer) -> bool:
         """Whether contact ``ci``'s customer accepts the callback offer ``e`` (then

@@ -14,6 +14,7 @@ answer entries.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -256,45 +257,90 @@ class ContactLog:
 
 
 class PromiseLog:
-    """The promise events of a tracked run, as rows (engine times)."""
+    """The promise events of a tracked run, as columns of numbers (engine times).
 
-    __slots__ = ("escalations", "offers", "promises", "steps")
+    Args:
+        decide: Whether the customer takes a VIP-callback offer, ``decide(contact,
+            offer)``; the engine's (it draws the customer's answer and tells the
+            tracker).
+    """
 
-    def __init__(self) -> None:
-        # (contact, kind code, outcome code, due, at)
-        self.promises: list[tuple[int, int, int, float, float]] = []
-        self.escalations: list[tuple[int, int, float]] = []  # (contact, step code, at)
+    __slots__ = (
+        "decide",
+        "escalation_at",
+        "escalation_ci",
+        "escalation_step",
+        "offer_accepted",
+        "offer_at",
+        "offer_ci",
+        "offer_expected",
+        "promise_at",
+        "promise_ci",
+        "promise_due",
+        "promise_kind",
+        "promise_outcome",
+        "steps",
+    )
+
+    def __init__(self, decide: Callable[[int, CallbackOffer], bool]) -> None:
+        self.decide = decide
+        self.promise_ci: list[int] = []
+        self.promise_kind: list[int] = []
+        self.promise_outcome: list[int] = []
+        self.promise_due: list[float] = []
+        self.promise_at: list[float] = []
+        self.escalation_ci: list[int] = []
+        self.escalation_step: list[int] = []
+        self.escalation_at: list[float] = []
         self.steps: dict[str, int] = {}  # escalation step -> code, in order first seen
-        # (contact, at, expected wait or NaN, accepted)
-        self.offers: list[tuple[int, float, float, bool]] = []
+        self.offer_ci: list[int] = []
+        self.offer_at: list[float] = []
+        self.offer_expected: list[float] = []  # NaN when the actual wait triggered it
+        self.offer_accepted: list[bool] = []
 
-    def promise(self, e: PromiseEvent) -> None:
-        """Record a promise that was decided."""
-        self.promises.append(
-            (int(e.contact_id), _KIND_CODE[e.promise], _OUTCOME_CODE[e.outcome], e.due, e.at)
-        )
+    def note(self, events: Sequence[Any]) -> None:
+        """Record a router call's events (``Decisions.events``), in order; a callback
+        offer is recorded with whether :attr:`decide` says the customer took it."""
+        for e in events:
+            cls = type(e)
+            if cls is PromiseEvent:
+                self._promise(int(e.contact_id), e.promise, e.outcome, e.due, e.at)
+            elif cls is EscalationEvent:
+                self._escalation(e)
+            elif cls is CallbackOffer:
+                self._offer(e)
 
-    def escalation(self, e: EscalationEvent) -> None:
-        """Record an escalation step."""
+    def _promise(self, ci: int, kind: str, outcome: str, due: float, at: float) -> None:
+        self.promise_ci.append(ci)
+        self.promise_kind.append(_KIND_CODE[kind])
+        self.promise_outcome.append(_OUTCOME_CODE[outcome])
+        self.promise_due.append(due)
+        self.promise_at.append(at)
+
+    def _escalation(self, e: EscalationEvent) -> None:
         steps = self.steps
         code = steps.get(e.step)
         if code is None:
             code = steps[e.step] = len(steps)
-        self.escalations.append((int(e.contact_id), code, e.at))
+        self.escalation_ci.append(int(e.contact_id))
+        self.escalation_step.append(code)
+        self.escalation_at.append(e.at)
 
-    def offer(self, ci: int, e: CallbackOffer, accepted: bool) -> None:
-        """Record a VIP-callback offer to contact ``ci`` and whether it was taken."""
-        expected = _NAN if e.expected_wait is None else e.expected_wait
-        self.offers.append((ci, e.at, expected, accepted))
+    def _offer(self, e: CallbackOffer) -> None:
+        ci = int(e.contact_id)
+        accepted = self.decide(ci, e)
+        self.offer_ci.append(ci)
+        self.offer_at.append(e.at)
+        self.offer_expected.append(_NAN if e.expected_wait is None else e.expected_wait)
+        self.offer_accepted.append(accepted)
 
     def close(self, tracker: PromiseTracker) -> None:
         """Record the promises still undecided when the run stopped (drain off or
         capped) as ``open``."""
-        open_code = _OUTCOME_CODE["open"]
         for cid, promises in tracker._open.items():
             for p in promises:
                 if not p.done:
-                    self.promises.append((int(cid), _KIND_CODE[p.kind], open_code, p.due, _NAN))
+                    self._promise(int(cid), p.kind, "open", p.due, _NAN)
 
     def data(self, plan: Plan, tiers: NDArray[np.int64], rng: np.random.Generator) -> PromiseData:
         """The promise columns on the scenario's clock, with each contact's account
@@ -306,37 +352,31 @@ class PromiseLog:
         drawn = np.floor(rng.random(len(tiers)) * n_accounts).astype(np.int64)
         account = np.where(n_accounts > 0, drawn, -1)
 
-        def ints(x: tuple[Any, ...]) -> NDArray[np.int64]:
+        def ints(x: list[int]) -> NDArray[np.int64]:
             return np.asarray(x, dtype=np.int64)
 
-        def times(x: tuple[Any, ...]) -> NDArray[np.float64]:
+        def times(x: list[float]) -> NDArray[np.float64]:
             return np.asarray(x, dtype=float) + shift
 
-        p_ci, p_kind, p_out, p_due, p_at = _columns(self.promises, 5)
-        e_ci, e_step, e_at = _columns(self.escalations, 3)
-        o_ci, o_at, o_exp, o_acc = _columns(self.offers, 4)
         return PromiseData(
             promises={
-                "contact": ints(p_ci),
-                "kind": ints(p_kind),
-                "outcome": ints(p_out),
-                "due": times(p_due),
-                "at": times(p_at),
+                "contact": ints(self.promise_ci),
+                "kind": ints(self.promise_kind),
+                "outcome": ints(self.promise_outcome),
+                "due": times(self.promise_due),
+                "at": times(self.promise_at),
             },
-            escalations={"contact": ints(e_ci), "step": ints(e_step), "at": times(e_at)},
+            escalations={
+                "contact": ints(self.escalation_ci),
+                "step": ints(self.escalation_step),
+                "at": times(self.escalation_at),
+            },
             steps=tuple(sorted(self.steps, key=self.steps.__getitem__)),
             offers={
-                "contact": ints(o_ci),
-                "at": times(o_at),
-                "expected": np.asarray(o_exp, dtype=float),
-                "accepted": np.asarray(o_acc, dtype=bool),
+                "contact": ints(self.offer_ci),
+                "at": times(self.offer_at),
+                "expected": np.asarray(self.offer_expected, dtype=float),
+                "accepted": np.asarray(self.offer_accepted, dtype=bool),
             },
             account=account,
         )
-
-
-def _columns(rows: list[Any], width: int) -> list[tuple[Any, ...]]:
-    """``rows`` of ``width`` fields as ``width`` columns (empty ones when no row)."""
-    if not rows:
-        return [()] * width
-    return list(zip(*rows, strict=True))
