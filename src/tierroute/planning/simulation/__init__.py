@@ -13,8 +13,11 @@ The modules: :mod:`~tierroute.planning.simulation.scenario` (the input model),
 compiled), :mod:`~tierroute.planning.simulation.engine` (the event loop) with
 :mod:`~tierroute.planning.simulation.presence` (agents' shifts and breaks) and
 :mod:`~tierroute.planning.simulation.recorder` (what happened to each contact),
-:mod:`~tierroute.planning.simulation.metrics` and :mod:`~tierroute.planning.simulation.result`
-(statistics), :mod:`~tierroute.planning.simulation.runner` (replications) and
+driving the router through :mod:`~tierroute.planning.simulation.port`;
+:mod:`~tierroute.planning.simulation.metrics`,
+:mod:`~tierroute.planning.simulation.promise_metrics` and
+:mod:`~tierroute.planning.simulation.result` (statistics),
+:mod:`~tierroute.planning.simulation.runner` (replications) and
 :mod:`~tierroute.planning.simulation.report` (tables and plots).
 
 When the policy carries service promises (the ``prestige`` preset does), each
@@ -38,8 +41,9 @@ from tierroute.planning.simulation.distributions import (
     Gamma,
     LogNormal,
 )
-from tierroute.planning.simulation.engine import RouterPort, run_replication
+from tierroute.planning.simulation.engine import run_replication
 from tierroute.planning.simulation.metrics import Estimate
+from tierroute.planning.simulation.port import RouterPort
 from tierroute.planning.simulation.recorder import PromiseData, ReplicationData
 from tierroute.planning.simulation.result import SimulationResult
 from tierroute.planning.simulation.runner import simulate

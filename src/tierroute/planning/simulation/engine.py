@@ -28,7 +28,8 @@ and drops the contact's abandonment, since the customer now waits off the line.
 
 Hot path rules: plain tuples and lists, no pydantic, no f-strings, no closures
 made per event, handlers bound once into the dispatch table. The router is called
-through the trusted entry points of :class:`RouterPort`: the scenario was validated
+through the trusted entry points of
+:class:`~tierroute.planning.simulation.port.RouterPort`: the scenario was validated
 once, and the event heap only hands it live ids at times in order.
 """
 
@@ -45,6 +46,7 @@ import numpy as np
 from tierroute.models import ContactSpec, Decisions, Offer
 from tierroute.planning.simulation.arrivals import StreamSource
 from tierroute.planning.simulation.plan import CHANNELS, Plan, build_plan
+from tierroute.planning.simulation.port import RouterPort
 from tierroute.planning.simulation.presence import Presence
 from tierroute.planning.simulation.recorder import (
     WAITING,
@@ -54,13 +56,10 @@ from tierroute.planning.simulation.recorder import (
     segments,
 )
 from tierroute.planning.simulation.scenario import Scenario
-from tierroute.policy.model import Policy
-from tierroute.promises.model import CallbackOffer, PromisePolicy
-from tierroute.promises.tracker import PromiseTracker
+from tierroute.promises.model import CallbackOffer
 from tierroute.routing._hooks import T_EXT
-from tierroute.routing.router import Router
 
-__all__ = ["RouterPort", "run_replication"]
+__all__ = ["run_replication"]
 
 # Event kinds: indices into the run's dispatch table
 _ARRIVAL: Final = 0
@@ -85,58 +84,6 @@ router timer's ``(kind, obj, ver)``), so it is ``Any`` here and typed in each
 handler."""
 Handler = Callable[[float, Any], None]
 """An event handler: ``handler(time, payload)``."""
-
-
-class RouterPort:
-    """The only door between the engine and :class:`~tierroute.Router`.
-
-    Each attribute is a plain callable the engine binds once, so a faster router
-    entry point can be swapped in here without touching the loop. The ``*_trusted``
-    ones skip the checks of the public methods they mirror and make the same state
-    changes and decisions; they take positional arguments the engine guarantees
-    valid: ``now`` a float never before the router's time, and ids that are still
-    valid once the router's timers due by ``now`` fired (they are on the engine's
-    heap, which fires them first, through ``fire_timer``).
-    """
-
-    __slots__ = (
-        "abandon_trusted",
-        "accept_callback",
-        "add_agent",
-        "complete_trusted",
-        "fire_timer",
-        "router",
-        "set_state",
-        "set_timer_host",
-        "stats",
-        "submit",
-        "submit_trusted",
-        "tiers",
-        "tracker",
-    )
-
-    def __init__(self, policy: Policy, promises: PromisePolicy | None = None) -> None:
-        router = Router(policy, start=0.0)
-        self.router = router
-        # with promises, a tracker rides along; its events come back on Decisions
-        self.tracker = None if promises is None else PromiseTracker(router, promises)
-        self.accept_callback: Callable[..., None] | None = (
-            None if self.tracker is None else self.tracker.accept_callback
-        )
-        self.add_agent = router.add_agent
-        self.submit = router.submit
-        # Arrivals come from a validated scenario: the router's trusted entry point
-        # skips the per-call checks and makes the same decisions.
-        self.submit_trusted = router._submit_trusted
-        self.tiers = router._c.tier_by_name
-        # Completions, abandonments and timers come from the engine's own event heap,
-        # in time order, each for a live assignment or waiting contact.
-        self.complete_trusted = router._complete_trusted
-        self.abandon_trusted = router._abandon_trusted
-        self.set_timer_host = router.set_timer_host
-        self.fire_timer = router.fire_timer
-        self.set_state = router.set_agent_state
-        self.stats = router.stats
 
 
 def run_replication(
