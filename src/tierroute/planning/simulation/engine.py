@@ -70,7 +70,7 @@ _SHIFT_OFF: Final = 4
 _BREAK_ON: Final = 5
 _BREAK_OFF: Final = 6
 _LOGOUT: Final = 7
-_TIMER: Final = 8  # a router timer, payload ``(kind, obj, ver)`` as the router set it
+_TIMER: Final = 8  # a router timer, payload ``(kind, ver, obj)`` as the router set it
 # Router timers' seqs count up from here, below engine events' (which count up from 0):
 # a replication sets far fewer than 2**30 timers, and ints this small add and compare
 # on CPython's fast path.
@@ -80,10 +80,17 @@ _INF: Final = float("inf")
 Event = tuple[float, int, int, Any]
 """``(time, seq, kind, payload)``; the payload's type depends on the kind (a stream,
 contact or agent number, a completion's ``(offer id, contact, agent, wrap-up)``, a
-router timer's ``(kind, obj, ver)``), so it is ``Any`` here and typed in each
+router timer's ``(kind, ver, obj)``), so it is ``Any`` here and typed in each
 handler."""
 Handler = Callable[[float, Any], None]
 """An event handler: ``handler(time, payload)``."""
+
+
+def _live(timer: tuple[int, int, Any]) -> bool:
+    """Whether router timer ``(kind, ver, obj)`` still stands: the router cancels one
+    by bumping its object's stamp (:mod:`tierroute.routing._hooks`). The hot path
+    (:meth:`_Run._fire_due`) inlines this test."""
+    return bool(timer[2].tver == timer[1])
 
 
 def run_replication(
@@ -330,16 +337,12 @@ class _Run:
                 return max(t, horizon)
             at, _, kind, payload = heap[0]
             if kind == _TIMER:
-                t_kind, obj, ver = payload
-                if obj.tver != ver:  # cancelled: nothing, as in the router's own heap
-                    heappop(heap)
-                    self.timers_popped += 1
-                    after_event = False
-                    continue
+                # A cancelled timer at the head decides nothing here: what follows it
+                # is due no earlier, and the day's end comes out the same.
                 if at > stop_at:
                     return stop_at if self._engine_events_left() else max(t, horizon)
                 if (
-                    t_kind == T_EXT
+                    payload[0] == T_EXT
                     and not self._engine_events_left()
                     and not self._routing_timers_left()
                 ):
@@ -361,9 +364,7 @@ class _Run:
     def _routing_timers_left(self) -> bool:
         """Whether a live router timer that can make offers (a relaxation, expiry or
         wrap-up end, not a promise timer) is on the heap. O(heap); end of day only."""
-        return any(
-            e[2] == _TIMER and e[3][0] != T_EXT and e[3][1].tver == e[3][2] for e in self.heap
-        )
+        return any(e[2] == _TIMER and e[3][0] != T_EXT and _live(e[3]) for e in self.heap)
 
     # ------------------------------------------------------------------ router timers
 
@@ -372,14 +373,14 @@ class _Run:
         the router's :class:`~tierroute.routing._hooks.TimerHost`). Its seq is below
         every engine event's: at equal times it fires first, in the order set."""
         n = self.timers_set = self.timers_set + 1
-        heappush(self.heap, (at, _TIMER_SEQ0 + n, _TIMER, (kind, obj, ver)))
+        heappush(self.heap, (at, _TIMER_SEQ0 + n, _TIMER, (kind, ver, obj)))
 
-    def _fire_due(self, at: float, timer: tuple[int, Any, int]) -> None:
+    def _fire_due(self, at: float, timer: tuple[int, int, Any]) -> None:
         """Fire router timer ``timer`` due at ``at`` and every other one due by then,
         as one decision, as the router's own ``advance(at)`` would (stale timers do
         nothing)."""
-        kind, obj, ver = timer
-        if obj.tver != ver:  # cancelled (a relaxation step of a contact answered since)
+        kind, ver, obj = timer
+        if obj.tver != ver:  # cancelled: most are steps of contacts answered since
             self.timers_popped += 1
             return  # a live timer due at the same time is next, and fires those after it
         heap = self.heap
@@ -393,7 +394,7 @@ class _Run:
                 break
             heappop(heap)
             n += 1
-            kind, obj, ver = top[3]
+            kind, ver, obj = top[3]
             fire(top[0], kind, obj, ver, out)
         self.timers_popped += n
         if out:  # as _decided does, inline: one call fewer per timer
