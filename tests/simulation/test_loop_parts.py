@@ -190,7 +190,7 @@ def test_router_timers_come_before_engine_events_at_the_same_time() -> None:
     run.schedule(50.0, 2, Obj(), 1)
     order = [heappop(run.heap) for _ in range(3)]
     assert [e[2] for e in order] == [_TIMER, _TIMER, _LOGOUT]
-    assert [e[3][0] for e in order[:2]] == [0, 2]  # timers in the order they were set
+    assert [e[3] for e in order[:2]] == [0, 2]  # timers in the order they were set
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

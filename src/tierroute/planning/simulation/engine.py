@@ -1,6 +1,6 @@
 """The discrete-event engine: one replication of a scenario, driving the real router.
 
-One event heap of ``(time, seq, kind, payload)`` tuples holds arrivals (one pending
+One event heap of ``(time, seq, kind, ...)`` tuples holds arrivals (one pending
 per stream), abandonments, service completions, agent presence changes and the
 router's own timers (relaxation steps, wrap-up ends, promise checks): the run is the
 router's timer host (:mod:`tierroute.routing._hooks`), so no deadline is polled per
@@ -70,27 +70,28 @@ _SHIFT_OFF: Final = 4
 _BREAK_ON: Final = 5
 _BREAK_OFF: Final = 6
 _LOGOUT: Final = 7
-_TIMER: Final = 8  # a router timer, payload ``(kind, ver, obj)`` as the router set it
+_TIMER: Final = 8  # a router timer
 # Router timers' seqs count up from here, below engine events' (which count up from 0):
 # a replication sets far fewer than 2**30 timers, and ints this small add and compare
 # on CPython's fast path.
 _TIMER_SEQ0: Final = 1 - (1 << 30)
 _INF: Final = float("inf")
 
-Event = tuple[float, int, int, Any]
-"""``(time, seq, kind, payload)``; the payload's type depends on the kind (a stream,
-contact or agent number, a completion's ``(offer id, contact, agent, wrap-up)``, a
-router timer's ``(kind, ver, obj)``), so it is ``Any`` here and typed in each
-handler."""
-Handler = Callable[[float, Any], None]
-"""An event handler: ``handler(time, payload)``."""
+Event = tuple[Any, ...]
+"""A heap entry, ``(time, seq, kind, ...)``, flat so that no event allocates more
+than its entry: ``(t, seq, _ARRIVAL, stream)``, ``(t, seq, _ABANDON, contact)``,
+``(t, seq, _COMPLETE, offer id, contact, agent, wrap-up)``, ``(t, seq, presence kind,
+agent)``, and a router timer ``(at, seq, _TIMER, kind, ver, obj)``, which ends with
+``(stamp, obj)`` as the router's own entries do."""
+Handler = Callable[[Event], None]
+"""An event handler: ``handler(entry)``."""
 
 
-def _live(timer: tuple[int, int, Any]) -> bool:
-    """Whether router timer ``(kind, ver, obj)`` still stands: the router cancels one
+def _live(timer: Event) -> bool:
+    """Whether router timer entry ``timer`` still stands: the router cancels a timer
     by bumping its object's stamp (:mod:`tierroute.routing._hooks`). The hot path
     (:meth:`_Run._fire_due`) inlines this test."""
-    return bool(timer[2].tver == timer[1])
+    return bool(timer[5].tver == timer[4])
 
 
 def run_replication(
@@ -134,6 +135,7 @@ class _Run:
         "plan",
         "port",
         "presence",
+        "presence_events",
         "promise_log",
         "rng_account",
         "rng_backlog",
@@ -225,13 +227,21 @@ class _Run:
             self._arrival,
             self._complete,
             self._abandon,
+            self._presence,
+            self._presence,
+            self._presence,
+            self._presence,
+            self._presence,
+            self._fire_due,
+        ]
+        # by kind - _SHIFT_ON
+        self.presence_events = (
             presence.shift_on,
             presence.shift_off,
             presence.break_on,
             presence.break_off,
             presence.logout,
-            self._fire_due,
-        ]
+        )
         self.agent_index = {a.spec.agent_id: i for i, a in enumerate(plan.agents)}
         self.stream_ch = [sp.channel for sp in plan.streams]
         self.stream_skills = [
@@ -294,12 +304,12 @@ class _Run:
         """
         heap = self.heap
         handlers = self.handlers
-        t = 0.0
+        e: Event = (0.0,)
         after_event = self.live_streams > 0  # the last entry popped is the last arrival
         while self.live_streams:
-            t, _, kind, payload = heappop(heap)
-            handlers[kind](t, payload)
-        return self._drain(t, after_event)
+            e = heappop(heap)
+            handlers[e[2]](e)
+        return self._drain(e[0], after_event)
 
     def _drain(self, t: float, after_event: bool) -> float:
         """Process the heap once no stream has arrivals left; returns the day's end.
@@ -335,14 +345,16 @@ class _Run:
                     return max(t, horizon)
             if not heap:
                 return max(t, horizon)
-            at, _, kind, payload = heap[0]
+            e = heap[0]
+            at = e[0]
+            kind = e[2]
             if kind == _TIMER:
                 # A cancelled timer at the head decides nothing here: what follows it
                 # is due no earlier, and the day's end comes out the same.
                 if at > stop_at:
                     return stop_at if self._engine_events_left() else max(t, horizon)
                 if (
-                    payload[0] == T_EXT
+                    e[3] == T_EXT
                     and not self._engine_events_left()
                     and not self._routing_timers_left()
                 ):
@@ -354,7 +366,7 @@ class _Run:
                 if counting and at <= horizon:
                     self.due_by_horizon -= 1
             heappop(heap)
-            handlers[kind](at, payload)
+            handlers[kind](e)
             after_event = kind != _TIMER
 
     def _engine_events_left(self) -> bool:
@@ -364,7 +376,7 @@ class _Run:
     def _routing_timers_left(self) -> bool:
         """Whether a live router timer that can make offers (a relaxation, expiry or
         wrap-up end, not a promise timer) is on the heap. O(heap); end of day only."""
-        return any(e[2] == _TIMER and e[3][0] != T_EXT and _live(e[3]) for e in self.heap)
+        return any(e[2] == _TIMER and e[3] != T_EXT and _live(e) for e in self.heap)
 
     # ------------------------------------------------------------------ router timers
 
@@ -373,13 +385,13 @@ class _Run:
         the router's :class:`~tierroute.routing._hooks.TimerHost`). Its seq is below
         every engine event's: at equal times it fires first, in the order set."""
         n = self.timers_set = self.timers_set + 1
-        heappush(self.heap, (at, _TIMER_SEQ0 + n, _TIMER, (kind, ver, obj)))
+        heappush(self.heap, (at, _TIMER_SEQ0 + n, _TIMER, kind, ver, obj))
 
-    def _fire_due(self, at: float, timer: tuple[int, int, Any]) -> None:
-        """Fire router timer ``timer`` due at ``at`` and every other one due by then,
-        as one decision, as the router's own ``advance(at)`` would (stale timers do
+    def _fire_due(self, timer: Event) -> None:
+        """Fire router timer entry ``timer`` and every other one due by its time, as
+        one decision, as the router's own ``advance(at)`` would (stale timers do
         nothing)."""
-        kind, ver, obj = timer
+        at, _, _, kind, ver, obj = timer
         if obj.tver != ver:  # cancelled: most are steps of contacts answered since
             self.timers_popped += 1
             return  # a live timer due at the same time is next, and fires those after it
@@ -394,8 +406,7 @@ class _Run:
                 break
             heappop(heap)
             n += 1
-            kind, ver, obj = top[3]
-            fire(top[0], kind, obj, ver, out)
+            fire(top[0], top[3], top[5], top[4], out)
         self.timers_popped += n
         if out:  # as _decided does, inline: one call fewer per timer
             self._take(out)
@@ -408,8 +419,10 @@ class _Run:
     # 3.11 cannot specialize for an attribute that is not a method, so it would walk
     # the type on every call.
 
-    def _arrival(self, t: float, si: int) -> None:
-        """A contact of stream ``si`` arrives: submit it, wait for its patience."""
+    def _arrival(self, e: Event) -> None:
+        """A contact of stream ``e[3]`` arrives: submit it, wait for its patience."""
+        t = e[0]
+        si = e[3]
         src = self.sources[si]
         i = src.pos
         tier = src.tier[i]
@@ -445,9 +458,9 @@ class _Run:
         else:
             self.live_streams -= 1
 
-    def _complete(self, t: float, payload: tuple[str, int, int, float]) -> None:
+    def _complete(self, e: Event) -> None:
         """A service ends: its agent wraps up, then has the capacity back."""
-        oid, ci, a, wrap = payload
+        t, _, _, oid, ci, a, wrap = e
         complete = self.complete_trusted
         offers = complete(oid, t)
         self.contacts.leave(ci, t)
@@ -457,8 +470,10 @@ class _Run:
             self.promise_log.note(offers.events)
         self.presence.release(a, t + wrap)
 
-    def _abandon(self, t: float, ci: int) -> None:
-        """Contact ``ci``'s patience ran out: it hangs up if still waiting on the line."""
+    def _abandon(self, e: Event) -> None:
+        """A contact's patience ran out: it hangs up if still waiting on the line."""
+        t = e[0]
+        ci = e[3]
         contacts = self.contacts
         # a customer waiting for a callback is off the line: no abandonment
         if contacts.outcome[ci] == WAITING and ci not in self.callback_waiting:
@@ -466,6 +481,10 @@ class _Run:
             offers = abandon(str(ci), t)
             contacts.abandon(ci, t)
             self._decided(offers)
+
+    def _presence(self, e: Event) -> None:
+        """A shift, break or logout event of an agent: the presence machine's."""
+        self.presence_events[e[2] - _SHIFT_ON](e[0], e[3])
 
     def _logout_at(self, t: float, a: int) -> None:
         """Schedule agent ``a``'s logout check at ``t`` (after its wrap-up)."""
@@ -498,8 +517,8 @@ class _Run:
             ta = o.offered_at
             handle = contacts.answer(ci, ta, a, o.step)
             active[a] += 1
-            done = (o.offer_id, ci, a, stream_wrap[contacts.stream[ci]])
-            heappush(heap, (ta + handle, seq(), _COMPLETE, done))
+            wrap = stream_wrap[contacts.stream[ci]]
+            heappush(heap, (ta + handle, seq(), _COMPLETE, o.offer_id, ci, a, wrap))
 
     def _take_callback(self, ci: int, e: CallbackOffer) -> bool:
         """Whether contact ``ci``'s customer accepts the callback offer ``e`` (then
