@@ -15,7 +15,7 @@ idle agents leave first and busy ones after their contact; when it rises, new ag
 log in ready and take waiting work at once (the router offers it in the same call).
 
 The machine records login and break segments for the occupancy metrics. Its event
-handlers take ``(time, agent)``, the engine's dispatch signature.
+methods take ``(time, agent)``; the engine hands them its presence events.
 """
 
 from __future__ import annotations
