@@ -1,7 +1,8 @@
 """The simulator's trusted router entry points against the checked public API.
 
 :class:`~tierroute.planning.simulation.RouterPort` hands the simulator the router's
-``_submit_trusted``, ``_complete_trusted``, ``_abandon_trusted`` and
+``_submit_trusted``, ``_complete_trusted`` and ``_abandon_trusted`` (its timers it
+keeps on its own heap and fires through ``fire_timer``); the router's own loop uses
 ``_advance_trusted``: they skip validation and must otherwise be the public
 ``submit``, ``complete``, ``abandon`` and ``advance``. Here
 
@@ -349,7 +350,6 @@ class CheckedPort(RouterPort):
         self.submit_trusted = self._submit
         self.complete_trusted = lambda oid, now: router.complete(oid, now=now)
         self.abandon_trusted = lambda cid, now: router.abandon(cid, now=now)
-        self.advance_trusted = lambda now: router.advance(now=now)
 
     def _submit(
         self, cid: str, ch: int, tier: Any, value: float, sev: int, skills: Any, *rest: Any

@@ -10,9 +10,14 @@ records.
 The modules: :mod:`~tierroute.planning.simulation.scenario` (the input model),
 :mod:`~tierroute.planning.simulation.distributions`, :mod:`~tierroute.planning.simulation.arrivals`
 (rate profiles and thinning), :mod:`~tierroute.planning.simulation.plan` (the scenario
-compiled), :mod:`~tierroute.planning.simulation.engine` (the event loop),
-:mod:`~tierroute.planning.simulation.metrics` and :mod:`~tierroute.planning.simulation.result`
-(statistics), :mod:`~tierroute.planning.simulation.runner` (replications) and
+compiled), :mod:`~tierroute.planning.simulation.engine` (the event loop) with
+:mod:`~tierroute.planning.simulation.presence` (agents' shifts and breaks) and
+:mod:`~tierroute.planning.simulation.recorder` (what happened to each contact),
+driving the router through :mod:`~tierroute.planning.simulation.port`;
+:mod:`~tierroute.planning.simulation.metrics`,
+:mod:`~tierroute.planning.simulation.promise_metrics` and
+:mod:`~tierroute.planning.simulation.result` (statistics),
+:mod:`~tierroute.planning.simulation.runner` (replications) and
 :mod:`~tierroute.planning.simulation.report` (tables and plots).
 
 When the policy carries service promises (the ``prestige`` preset does), each
@@ -36,13 +41,10 @@ from tierroute.planning.simulation.distributions import (
     Gamma,
     LogNormal,
 )
-from tierroute.planning.simulation.engine import (
-    PromiseData,
-    ReplicationData,
-    RouterPort,
-    run_replication,
-)
+from tierroute.planning.simulation.engine import run_replication
 from tierroute.planning.simulation.metrics import Estimate
+from tierroute.planning.simulation.port import RouterPort
+from tierroute.planning.simulation.recorder import PromiseData, ReplicationData
 from tierroute.planning.simulation.result import SimulationResult
 from tierroute.planning.simulation.runner import simulate
 from tierroute.planning.simulation.scenario import (

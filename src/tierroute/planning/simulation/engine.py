@@ -1,182 +1,97 @@
 """The discrete-event engine: one replication of a scenario, driving the real router.
 
-One event heap of ``(time, seq, kind, payload)`` tuples holds arrivals (one pending
-per stream), abandonments, service completions and agent presence changes. Before
-an event at time ``t`` is processed, the router's own timers due by ``t``
-(relaxation steps, wrap-up ends) are fired with ``advance(deadline)`` and the
-offers they produce are taken. Every offer is an accepted assignment (the policy
-auto-accepts): the engine draws nothing more, it already holds the contact's
-handle time, and schedules the completion. No routing decision is made here.
+One event heap of ``(time, seq, kind, ...)`` tuples holds arrivals (one pending
+per stream), abandonments, service completions, agent presence changes and the
+router's own timers (relaxation steps, wrap-up ends, promise checks): the run is the
+router's timer host (:mod:`tierroute.routing._hooks`), so no deadline is polled per
+event. The sequence number makes the order total, so a seed gives one result;
+router timers take theirs from a range below every engine event's, so at equal
+times they fire first, as they did when the router held them and was advanced
+before each event. Each entry is handed to the handler its kind indexes in a
+dispatch table: the run's own for arrivals, completions, abandonments and router
+timers, the :class:`~tierroute.planning.simulation.presence.Presence` machine's for
+shifts, breaks and logouts.
+
+Every offer is an accepted assignment (the policy auto-accepts): the engine draws
+nothing more, it already holds the contact's handle time, and schedules the
+completion. No routing decision is made here. What happens to each contact is
+recorded by a :class:`~tierroute.planning.simulation.recorder.ContactLog`.
 
 When the scenario tracks the policy's promises, a
 :class:`~tierroute.promises.tracker.PromiseTracker` is attached to the router; the events it
 raises ride on the :class:`~tierroute.models.Decisions` of every router call and are
-appended to event columns (looked at only when a call's ``events`` is non-empty).
-A customer offered a VIP callback accepts it with the stream's
-``callback_acceptance`` probability (a seeded RNG of its own per stream): the
-engine calls :meth:`~tierroute.promises.tracker.PromiseTracker.accept_callback` and drops
-the contact's abandonment, since the customer now waits off the line.
+recorded by a :class:`~tierroute.planning.simulation.recorder.PromiseLog` (looked at only
+when a call's ``events`` is non-empty). A customer offered a VIP callback accepts it
+with the stream's ``callback_acceptance`` probability (a seeded RNG of its own per
+stream): the engine calls :meth:`~tierroute.promises.tracker.PromiseTracker.accept_callback`
+and drops the contact's abandonment, since the customer now waits off the line.
 
 Hot path rules: plain tuples and lists, no pydantic, no f-strings, no closures
-made per event; per-contact facts are appended to columns that
-:mod:`~tierroute.planning.simulation.metrics` aggregates with numpy at the end. The router
-is called through the trusted entry points of :class:`RouterPort`: the scenario
-was validated once, and the event heap only hands it live ids at times in order.
+made per event, handlers bound once into the dispatch table. The router is called
+through the trusted entry points of
+:class:`~tierroute.planning.simulation.port.RouterPort`: the scenario was validated
+once, and the event heap only hands it live ids at times in order.
 """
 
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from heapq import heappop, heappush
 from itertools import count
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
-from numpy.typing import NDArray
 
-from tierroute.models import ContactSpec, Offer
+from tierroute.models import ContactSpec, Decisions, Offer
 from tierroute.planning.simulation.arrivals import StreamSource
-from tierroute.planning.simulation.plan import (
-    CHANNELS,
-    PROMISE_KINDS,
-    PROMISE_OUTCOMES,
-    Plan,
-    build_plan,
+from tierroute.planning.simulation.plan import CHANNELS, Plan, build_plan
+from tierroute.planning.simulation.port import RouterPort
+from tierroute.planning.simulation.presence import Presence
+from tierroute.planning.simulation.recorder import (
+    WAITING,
+    ContactLog,
+    PromiseLog,
+    ReplicationData,
+    segments,
 )
 from tierroute.planning.simulation.scenario import Scenario
-from tierroute.policy.model import Policy
-from tierroute.promises.model import CallbackOffer, EscalationEvent, PromiseEvent, PromisePolicy
-from tierroute.promises.tracker import PromiseTracker
-from tierroute.routing.router import Router
+from tierroute.promises.model import CallbackOffer
+from tierroute.routing._hooks import T_EXT
 
-__all__ = ["PromiseData", "ReplicationData", "RouterPort", "run_replication"]
+__all__ = ["run_replication"]
 
-# Event kinds
-_ARRIVAL, _COMPLETE, _ABANDON, _SHIFT_ON, _SHIFT_OFF, _BREAK_ON, _BREAK_OFF, _LOGOUT = range(8)
-# Contact outcomes
-WAITING, ANSWERED, ABANDONED = 0, 1, 2
-_INF = float("inf")
+# Event kinds: indices into the run's dispatch table
+_ARRIVAL: Final = 0
+_COMPLETE: Final = 1
+_ABANDON: Final = 2
+_SHIFT_ON: Final = 3
+_SHIFT_OFF: Final = 4
+_BREAK_ON: Final = 5
+_BREAK_OFF: Final = 6
+_LOGOUT: Final = 7
+_TIMER: Final = 8  # a router timer
+# Router timers' seqs count up from here, below engine events' (which count up from 0):
+# a replication sets far fewer than 2**30 timers, and ints this small add and compare
+# on CPython's fast path.
+_TIMER_SEQ0: Final = 1 - (1 << 30)
+_INF: Final = float("inf")
 
-
-class RouterPort:
-    """The only door between the engine and :class:`~tierroute.Router`.
-
-    Each attribute is a plain callable the engine binds to a local once, so a
-    faster router entry point can be swapped in here without touching the loop.
-    The ``*_trusted`` ones skip the checks of the public methods they mirror and
-    make the same state changes and decisions; they take positional arguments the
-    engine guarantees valid: ``now`` a float never before the router's time, and
-    ids that are still valid once the router's timers due by ``now`` fired (the
-    engine fires them first, so none are due).
-    """
-
-    __slots__ = (
-        "abandon",
-        "abandon_trusted",
-        "accept_callback",
-        "add_agent",
-        "advance",
-        "advance_trusted",
-        "complete",
-        "complete_trusted",
-        "next_deadline",
-        "router",
-        "set_state",
-        "stats",
-        "submit",
-        "submit_trusted",
-        "tiers",
-        "tracker",
-    )
-
-    def __init__(self, policy: Policy, promises: PromisePolicy | None = None) -> None:
-        router = Router(policy, start=0.0)
-        self.router = router
-        # with promises, a tracker rides along; its events come back on Decisions
-        self.tracker = None if promises is None else PromiseTracker(router, promises)
-        self.accept_callback: Callable[..., None] | None = (
-            None if self.tracker is None else self.tracker.accept_callback
-        )
-        self.add_agent = router.add_agent
-        self.submit = router.submit
-        # Arrivals come from a validated scenario: the router's trusted entry point
-        # skips the per-call checks and makes the same decisions.
-        self.submit_trusted = router._submit_trusted
-        self.tiers = router._c.tier_by_name
-        self.complete = router.complete
-        self.abandon = router.abandon
-        self.advance = router.advance
-        # Completions, abandonments and timer advances come from the engine's own
-        # event heap, in time order, each for a live assignment or waiting contact.
-        self.complete_trusted = router._complete_trusted
-        self.abandon_trusted = router._abandon_trusted
-        self.advance_trusted = router._advance_trusted
-        self.next_deadline = router.next_deadline
-        self.set_state = router.set_agent_state
-        self.stats = router.stats
+Event = tuple[Any, ...]
+"""A heap entry, ``(time, seq, kind, ...)``, flat so that no event allocates more
+than its entry: ``(t, seq, _ARRIVAL, stream)``, ``(t, seq, _ABANDON, contact)``,
+``(t, seq, _COMPLETE, offer id, contact, agent, wrap-up)``, ``(t, seq, presence kind,
+agent)``, and a router timer ``(at, seq, _TIMER, kind, ver, obj)``, which ends with
+``(stamp, obj)`` as the router's own entries do."""
+Handler = Callable[[Event], None]
+"""An event handler: ``handler(entry)``."""
 
 
-@dataclass
-class PromiseData:
-    """The promise events of one replication, as columns (clock times).
-
-    Attributes:
-        promises: One row per promise: ``contact``, ``kind`` (code into
-            :data:`~tierroute.planning.simulation.plan.PROMISE_KINDS`), ``outcome`` (code into
-            :data:`~tierroute.planning.simulation.plan.PROMISE_OUTCOMES`; ``open`` when the
-            run stopped before it was decided), ``due``, ``at`` (NaN when open).
-        escalations: One row per escalation event: ``contact``, ``step`` (code into
-            :attr:`steps`), ``at`` (the due time of a post-incident report).
-        steps: Step names of the escalation codes.
-        offers: One row per VIP-callback offer: ``contact``, ``at``, ``expected``
-            (the estimated wait that triggered it, NaN when the actual wait did),
-            ``accepted`` (bool).
-        account: Account number of each contact within its tier (-1: its own).
-    """
-
-    promises: dict[str, NDArray[Any]]
-    escalations: dict[str, NDArray[Any]]
-    steps: tuple[str, ...]
-    offers: dict[str, NDArray[Any]]
-    account: NDArray[np.int64]
-
-
-@dataclass
-class ReplicationData:
-    """What one replication produced: per-contact columns and agent presence.
-
-    Times are clock times (seconds since midnight of the scenario's day). Codes
-    index the :class:`~tierroute.planning.simulation.plan.Meta` tables.
-
-    Attributes:
-        index: Replication number.
-        busyness: The day's busyness factor.
-        end: When the day ended (the last contact left, or the stop time).
-        columns: ``stream, tier, channel, severity, language, step, group, agent,
-            outcome`` (ints), ``arrived, answered, left, handle`` (floats, NaN when
-            not reached), ``backlog`` (bool).
-        login: Presence segments ``(group, start, end)`` as three arrays.
-        breaks: Break segments taken while logged in, same form.
-        agent_ids: Agent id by agent code.
-        stats: The router's final :meth:`~tierroute.Router.stats`.
-        events: Engine events processed.
-        elapsed: Wall time in seconds (not part of the results).
-        promises: The promise events, when promises are tracked.
-    """
-
-    index: int
-    busyness: float
-    end: float
-    columns: dict[str, NDArray[Any]]
-    login: tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]
-    breaks: tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]
-    agent_ids: tuple[str, ...]
-    stats: dict[str, int] = field(default_factory=dict)
-    events: int = 0
-    elapsed: float = 0.0
-    promises: PromiseData | None = None
+def _live(timer: Event) -> bool:
+    """Whether router timer entry ``timer`` still stands: the router cancels a timer
+    by bumping its object's stamp (:mod:`tierroute.routing._hooks`). The hot path
+    (:meth:`_Run._fire_due`) inlines this test."""
+    return bool(timer[5].tver == timer[4])
 
 
 def run_replication(
@@ -195,7 +110,47 @@ def run_replication(
 
 
 class _Run:
-    """One replication's state; :meth:`run` is the event loop."""
+    """One replication: its random streams, its router, its records, the event loop.
+
+    :meth:`run` sets up the agents and the first arrivals, submits the backlog,
+    runs the loop (:meth:`_loop`, then :meth:`_drain`) and collects the records.
+    ``port`` may be replaced between construction and :meth:`run` (the tests drive
+    the checked router methods through it). The run is its router's timer host
+    (:meth:`schedule`).
+    """
+
+    __slots__ = (
+        "abandon_trusted",
+        "agent_index",
+        "busyness",
+        "callback_waiting",
+        "complete_trusted",
+        "contacts",
+        "due_by_horizon",
+        "fire_timer",
+        "handlers",
+        "heap",
+        "index",
+        "live_streams",
+        "plan",
+        "port",
+        "presence",
+        "presence_events",
+        "promise_log",
+        "rng_account",
+        "rng_backlog",
+        "rng_callback",
+        "seq",
+        "sources",
+        "stream_ch",
+        "stream_skills",
+        "stream_wrap",
+        "submit_trusted",
+        "tier_rt",
+        "timers_popped",
+        "timers_set",
+        "tracked",
+    )
 
     def __init__(self, plan: Plan, seed: np.random.SeedSequence, index: int) -> None:
         self.plan = plan
@@ -232,24 +187,72 @@ class _Run:
         self.rng_account = np.random.default_rng(rest[-1]) if tracked else None
 
     def run(self) -> ReplicationData:
+        """Play the day; returns what it produced."""
+        self._start()
+        n_backlog = self._backlog()
+        seq = self.seq
+        for si, src in enumerate(self.sources):
+            if not src.done:
+                heappush(self.heap, (src.times[0], seq(), _ARRIVAL, si))
+                self.live_streams += 1
+        end = self._loop()
+        # every engine event pushed took one seq; those not on the heap were processed
+        events = seq() - (len(self.heap) - (self.timers_set - self.timers_popped))
+        return self._collect(end, events, n_backlog)
+
+    def _start(self) -> None:
+        """Bind the router's doors, build the state and the dispatch table, and put
+        every agent's presence events on the heap (agents start logged out)."""
         plan = self.plan
-        meta = plan.meta
         port = self.port
-        agents = plan.agents
-        n_agents = len(agents)
-        agent_index = {a.spec.agent_id: i for i, a in enumerate(agents)}
-        agent_group = [a.group for a in agents]
-        wrap = meta.wrap
-        ch_names = [c.value for c in CHANNELS]
-        tier_names = meta.tiers
-        lang_code = {lang: i for i, lang in enumerate(meta.languages)}
-        step_code = {s: i for i, s in enumerate(meta.steps)}
-
-        heap: list[tuple[float, int, int, Any]] = []
-        seq = count().__next__
-
-        # agents: registered logged out; presence windows and breaks are events
-        for i, ap in enumerate(agents):
+        self.submit_trusted = port.submit_trusted
+        self.complete_trusted = port.complete_trusted
+        self.abandon_trusted = port.abandon_trusted
+        self.tracked = port.tracker is not None
+        self.heap: list[Event] = []
+        self.seq = count().__next__
+        self.timers_set = 0  # router timers put on the heap
+        self.timers_popped = 0  # and taken off it
+        self.due_by_horizon = 0  # see _drain
+        self.fire_timer = port.fire_timer
+        port.set_timer_host(self)
+        self.contacts = ContactLog()
+        self.promise_log = PromiseLog(self._take_callback)
+        self.callback_waiting: set[int] = set()  # customers who no longer abandon
+        self.live_streams = 0
+        presence = self.presence = Presence(
+            plan.agents, port.set_state, self._decided, self._logout_at
+        )
+        self.handlers: list[Handler] = [
+            self._arrival,
+            self._complete,
+            self._abandon,
+            self._presence,
+            self._presence,
+            self._presence,
+            self._presence,
+            self._presence,
+            self._fire_due,
+        ]
+        # by kind - _SHIFT_ON
+        self.presence_events = (
+            presence.shift_on,
+            presence.shift_off,
+            presence.break_on,
+            presence.break_off,
+            presence.logout,
+        )
+        self.agent_index = {a.spec.agent_id: i for i, a in enumerate(plan.agents)}
+        self.stream_ch = [sp.channel for sp in plan.streams]
+        self.stream_skills = [
+            tuple(sorted(port.router._check_skills(sp.skills, "stream skills").items()))
+            for sp in plan.streams
+        ]
+        self.stream_wrap = [plan.meta.wrap[sp.channel] for sp in plan.streams]
+        self.tier_rt = [port.tiers[name] for name in plan.meta.tiers]
+        heap = self.heap
+        seq = self.seq
+        for i, ap in enumerate(plan.agents):
             port.add_agent(ap.spec, now=0.0)
             for on, off in ap.windows:
                 heappush(heap, (on, seq(), _SHIFT_ON, i))
@@ -258,171 +261,27 @@ class _Run:
             for b_on, b_off in ap.breaks:
                 heappush(heap, (b_on, seq(), _BREAK_ON, i))
                 heappush(heap, (b_off, seq(), _BREAK_OFF, i))
-        on_shift = [False] * n_agents
-        on_break = [False] * n_agents
-        logged = [False] * n_agents
-        presence = [0] * n_agents  # 0 logged out, 1 ready, 2 not ready
-        active = [0] * n_agents
-        wrap_until = [0.0] * n_agents
-        login_at = [0.0] * n_agents
-        break_at = [0.0] * n_agents
-        seg_login: list[tuple[int, float, float]] = []
-        seg_break: list[tuple[int, float, float]] = []
 
-        # per-contact columns, indexed by contact number (= int(contact_id))
-        c_stream: list[int] = []
-        c_tier: list[int] = []
-        c_sev: list[int] = []
-        c_lang: list[str | None] = []
-        c_arr: list[float] = []
-        c_handle: list[float] = []
-        c_out: list[int] = []
-        c_ans: list[float] = []
-        c_left: list[float] = []
-        c_agent: list[int] = []
-        c_step: list[str] = []
-        nan = float("nan")
-
-        submit = port.submit
-        complete = port.complete_trusted
-        abandon = port.abandon_trusted
-        advance = port.advance_trusted
-        next_deadline = port.next_deadline
-        set_state = port.set_state
-
-        # promise events (only with a tracker): columns, and customers waiting for a
-        # callback, who no longer abandon
-        tracked = port.tracker is not None
-        p_ci: list[int] = []
-        p_kind: list[int] = []
-        p_out: list[int] = []
-        p_due: list[float] = []
-        p_at: list[float] = []
-        e_ci: list[int] = []
-        e_step: list[int] = []
-        e_at: list[float] = []
-        o_ci: list[int] = []
-        o_at: list[float] = []
-        o_exp: list[float] = []
-        o_acc: list[bool] = []
-        cb_wait: set[int] = set()
-        kind_code = {k: i for i, k in enumerate(PROMISE_KINDS)}
-        out_code = {k: i for i, k in enumerate(PROMISE_OUTCOMES)}
-        esc_code: dict[str, int] = {}
-        accept_share = plan.callback_acceptance
-        rng_callback = self.rng_callback
-        accept_callback = port.accept_callback
-        router = port.router
-
-        def note(events: Sequence[Any]) -> None:
-            """Record a call's promise events; customers offered a callback take it
-            with their stream's acceptance probability."""
-            for e in events:
-                cls = type(e)
-                if cls is PromiseEvent:
-                    p_ci.append(int(e.contact_id))
-                    p_kind.append(kind_code[e.promise])
-                    p_out.append(out_code[e.outcome])
-                    p_due.append(e.due)
-                    p_at.append(e.at)
-                elif cls is EscalationEvent:
-                    code = esc_code.get(e.step)
-                    if code is None:
-                        code = esc_code[e.step] = len(esc_code)
-                    e_ci.append(int(e.contact_id))
-                    e_step.append(code)
-                    e_at.append(e.at)
-                elif cls is CallbackOffer:
-                    ci = int(e.contact_id)
-                    si = c_stream[ci]
-                    share = accept_share[si]
-                    took = False
-                    if (
-                        accept_callback is not None
-                        and c_out[ci] == WAITING  # not offered to an agent in the same call
-                        and share > 0.0
-                        and (share >= 1.0 or rng_callback[si].random() < share)
-                    ):
-                        accept_callback(e.contact_id, now=router.now)
-                        cb_wait.add(ci)
-                        took = True
-                    o_ci.append(ci)
-                    o_at.append(e.at)
-                    o_exp.append(nan if e.expected_wait is None else e.expected_wait)
-                    o_acc.append(took)
-
-        def take(offers: list[Offer]) -> None:
-            """Every offer is an accepted assignment: schedule its completion."""
-            for o in offers:
-                ci = int(o.contact_id)
-                a = agent_index[o.agent_id]
-                ta = o.offered_at
-                c_out[ci] = ANSWERED
-                c_ans[ci] = ta
-                c_agent[ci] = a
-                c_step[ci] = o.step
-                active[a] += 1
-                heappush(heap, (ta + c_handle[ci], seq(), _COMPLETE, (o.offer_id, ci, a)))
-
-        def sync(a: int, t: float) -> None:
-            """Bring agent ``a``'s presence in line with its shift and break."""
-            if on_shift[a]:
-                want = 2 if on_break[a] else 1
-            elif active[a] or (logged[a] and wrap_until[a] > t):
-                want = 2
-            else:
-                want = 0
-            if want == presence[a]:
-                return
-            aid = agents[a].spec.agent_id
-            g = agent_group[a]
-            if want == 0:
-                if on_break[a]:
-                    seg_break.append((g, break_at[a], t))
-                seg_login.append((g, login_at[a], t))
-                logged[a] = False
-                offers = set_state(aid, "logged_out", now=t)
-            else:
-                if not logged[a]:
-                    logged[a] = True
-                    login_at[a] = t
-                    if on_break[a]:
-                        break_at[a] = t
-                offers = set_state(aid, "ready" if want == 1 else "not_ready", now=t)
-            presence[a] = want
-            if offers:
-                take(offers)
-            if tracked and offers.events:
-                note(offers.events)
-
-        # initial backlog: waiting at the day's start, no abandonment
+    def _backlog(self) -> int:
+        """Submit the contacts waiting at the day's start (no abandonment); returns
+        how many."""
+        plan = self.plan
         t0 = plan.base
+        contacts = self.contacts
+        tier_names = plan.meta.tiers
         for si, n, age in plan.backlog:
             if n == 0:
                 continue
-            src = self.sources[si]
-            u = np.sort(self.rng_backlog.uniform(-age, 0.0, n)) if age > 0 else np.zeros(n)
-            tiers, sevs, langs, values, sens, handles, _, concs = src.plan.attributes(
-                self.rng_backlog, u
-            )
-            sp = src.plan
+            sp = self.sources[si].plan
+            rng = self.rng_backlog
+            u = np.sort(rng.uniform(-age, 0.0, n)) if age > 0 else np.zeros(n)
+            tiers, sevs, langs, values, sens, handles, _, concs = sp.attributes(rng, u)
             for k in range(n):
-                ci = len(c_arr)
                 arrived = t0 + float(u[k])
-                c_stream.append(si)
-                c_tier.append(tiers[k])
-                c_sev.append(sevs[k])
-                c_lang.append(langs[k])
-                c_arr.append(arrived)
-                c_handle.append(handles[k])
-                c_out.append(WAITING)
-                c_ans.append(nan)
-                c_left.append(nan)
-                c_agent.append(-1)
-                c_step.append("")
+                ci = contacts.arrive(si, tiers[k], sevs[k], langs[k], arrived, handles[k])
                 spec = ContactSpec(
                     str(ci),
-                    ch_names[sp.channel],
+                    CHANNELS[sp.channel].value,
                     tier_names[tiers[k]],
                     values[k],
                     sevs[k],
@@ -432,290 +291,275 @@ class _Run:
                     concs[k],
                     arrived,
                 )
-                offers = submit(spec, now=t0)
-                take(offers)
-                if tracked and offers.events:
-                    note(offers.events)
-        n_backlog = len(c_arr)
-        in_system = n_backlog
+                self._decided(self.port.submit(spec, now=t0))
+        return len(contacts)
 
-        live_streams = 0
-        for si, src in enumerate(self.sources):
-            if not src.done:
-                heappush(heap, (src.times[0], seq(), _ARRIVAL, si))
-                live_streams += 1
-        stream_ch = [sp.channel for sp in plan.streams]
-        stream_skills = [
-            tuple(sorted(port.router._check_skills(sp.skills, "stream skills").items()))
-            for sp in plan.streams
-        ]
-        tier_rt = [port.tiers[name] for name in tier_names]
-        submit_trusted = port.submit_trusted
-        stream_wrap = [wrap[sp.channel] for sp in plan.streams]
-        sources = self.sources
-        stop_at = plan.stop_at
-        horizon = plan.horizon
-        t = 0.0
-        events = 0
-        stopped = False
+    def _loop(self) -> float:
+        """Process the heap until the day is over; returns its end.
 
+        While a stream has arrivals left, one of them is on the heap, due before the
+        horizon (so before the stop), and a contact can still come: the day cannot
+        end, and each entry goes straight to its handler. The rest of the day is
+        :meth:`_drain`'s.
+        """
+        heap = self.heap
+        handlers = self.handlers
+        e: Event = (0.0,)
+        after_event = self.live_streams > 0  # the last entry popped is the last arrival
+        while self.live_streams:
+            e = heappop(heap)
+            handlers[e[2]](e)
+        return self._drain(e[0], after_event)
+
+    def _drain(self, t: float, after_event: bool) -> float:
+        """Process the heap once no stream has arrivals left; returns the day's end.
+
+        The day ends at the first of:
+
+        - after an engine event, no contact is in the system and no engine event is
+          due by the horizon (the day ends when the last contact has left, not
+          before the horizon);
+        - no engine event is left, nor a router timer due by the stop but promise
+          timers (escalations repeat while a contact waits; nothing can be offered
+          any more, so contacts still waiting stay in the records as not answered);
+        - what is left is due after the stop: the run is cut there.
+
+        ``t`` is the time of the last engine event and ``after_event`` whether there
+        was one; router timers do not move the day's end. Once no contact is in the
+        system it stays so, and the only engine events still pushed are logouts
+        (contacts bring every other kind), which :meth:`_logout_at` counts into
+        :attr:`due_by_horizon`: counted once here, it is exact from then on.
+        """
+        heap = self.heap
+        handlers = self.handlers
+        contacts = self.contacts
+        stop_at = self.plan.stop_at
+        horizon = self.plan.horizon
+        counting = False  # due_by_horizon is exact
         while True:
-            # the router's own timers first: relaxation steps, wrap-up ends
-            nxt = heap[0][0] if heap else _INF
-            d = next_deadline()
-            if d is not None and d <= nxt and d <= stop_at:
-                if not heap and not port.router._routing_timers_pending():
-                    # Only promise timers are left (escalations repeat until a contact
-                    # is resolved): nothing can be offered any more, the day is over;
-                    # contacts still waiting stay in the records as not answered.
-                    break
-                offers = advance(d)
-                if offers:
-                    take(offers)
-                if tracked and offers.events:
-                    note(offers.events)
-                continue
+            if after_event and not contacts.in_system():
+                if not counting:
+                    counting = True
+                    self.due_by_horizon = sum(1 for e in heap if e[2] != _TIMER and e[0] <= horizon)
+                if not self.due_by_horizon:
+                    return max(t, horizon)
             if not heap:
-                break
-            if nxt > stop_at:
-                stopped = True
-                break
-            t, _, kind, payload = heappop(heap)
-            events += 1
-            if kind == _ARRIVAL:
-                src = sources[payload]
-                i = src.pos
-                ci = len(c_arr)
-                tier = src.tier[i]
-                sev = src.sev[i]
-                lang = src.lang[i]
-                c_stream.append(payload)
-                c_tier.append(tier)
-                c_sev.append(sev)
-                c_lang.append(lang)
-                c_arr.append(t)
-                c_handle.append(src.handle[i])
-                c_out.append(WAITING)
-                c_ans.append(nan)
-                c_left.append(nan)
-                c_agent.append(-1)
-                c_step.append("")
-                in_system += 1
-                offers = submit_trusted(
-                    str(ci),
-                    stream_ch[payload],
-                    tier_rt[tier],
-                    src.value[i],
-                    sev,
-                    stream_skills[payload],
-                    lang,
-                    src.min_sen[i],
-                    src.concierge[i],
-                    t,
-                )
-                if offers:
-                    take(offers)
-                if tracked and offers.events:
-                    note(offers.events)
-                if c_out[ci] == WAITING:  # answered at once needs no abandonment event
-                    patience = src.patience[i]
-                    if patience != _INF:
-                        heappush(heap, (t + patience, seq(), _ABANDON, ci))
-                if src.advance():
-                    heappush(heap, (src.times[src.pos], seq(), _ARRIVAL, payload))
-                else:
-                    live_streams -= 1
-            elif kind == _COMPLETE:
-                oid, ci, a = payload
-                offers = complete(oid, t)
-                c_left[ci] = t
-                in_system -= 1
-                active[a] -= 1
-                if offers:
-                    take(offers)
-                if tracked and offers.events:
-                    note(offers.events)
-                end = t + stream_wrap[c_stream[ci]]
-                if end > wrap_until[a]:  # noqa: PLR1730 - a compare is cheaper than max()
-                    wrap_until[a] = end
-                if not on_shift[a] and not active[a]:
-                    # finishing after the shift: log out once the wrap-up is done
-                    heappush(heap, (wrap_until[a], seq(), _LOGOUT, a))
-            elif kind == _ABANDON:
-                # a customer waiting for a callback is off the line: no abandonment
-                if c_out[payload] == WAITING and payload not in cb_wait:
-                    offers = abandon(str(payload), t)
-                    c_out[payload] = ABANDONED
-                    c_left[payload] = t
-                    in_system -= 1
-                    if offers:
-                        take(offers)
-                    if tracked and offers.events:
-                        note(offers.events)
-            elif kind == _SHIFT_ON:
-                on_shift[payload] = True
-                sync(payload, t)
-            elif kind == _SHIFT_OFF:
-                on_shift[payload] = False
-                sync(payload, t)
-                if not active[payload] and wrap_until[payload] > t:
-                    heappush(heap, (wrap_until[payload], seq(), _LOGOUT, payload))
-            elif kind == _BREAK_ON:
-                on_break[payload] = True
-                if logged[payload]:
-                    break_at[payload] = t
-                sync(payload, t)
-            elif kind == _BREAK_OFF:
-                if on_break[payload] and logged[payload]:
-                    seg_break.append((agent_group[payload], break_at[payload], t))
-                on_break[payload] = False
-                sync(payload, t)
-            else:  # _LOGOUT
-                sync(payload, t)
-            if not in_system and not live_streams and (not heap or heap[0][0] > horizon):
-                break  # the day ends when the last contact has left (not before the horizon)
+                return max(t, horizon)
+            e = heap[0]
+            at = e[0]
+            kind = e[2]
+            if kind == _TIMER:
+                # A cancelled timer at the head decides nothing here: what follows it
+                # is due no earlier, and the day's end comes out the same.
+                if at > stop_at:
+                    return stop_at if self._engine_events_left() else max(t, horizon)
+                if (
+                    e[3] == T_EXT
+                    and not self._engine_events_left()
+                    and not self._routing_timers_left()
+                ):
+                    return max(t, horizon)
+            elif at > stop_at:
+                return stop_at
+            else:
+                t = at
+                if counting and at <= horizon:
+                    self.due_by_horizon -= 1
+            heappop(heap)
+            handlers[kind](e)
+            after_event = kind != _TIMER
 
-        end = stop_at if stopped else max(t, plan.horizon)
-        for k in range(n_agents):
-            if logged[k]:
-                if on_break[k]:
-                    seg_break.append((agent_group[k], break_at[k], end))
-                seg_login.append((agent_group[k], login_at[k], end))
-        data = self._collect(
-            end,
-            events,
-            n_backlog,
-            (c_stream, c_tier, c_sev, c_lang, c_arr, c_handle, c_out, c_ans, c_left),
-            (c_agent, c_step),
-            agent_group,
-            lang_code,
-            step_code,
-            seg_login,
-            seg_break,
+    def _engine_events_left(self) -> bool:
+        """Whether an engine event (not a router timer) is on the heap."""
+        return len(self.heap) > self.timers_set - self.timers_popped
+
+    def _routing_timers_left(self) -> bool:
+        """Whether a live router timer that can make offers (a relaxation, expiry or
+        wrap-up end, not a promise timer) is on the heap. O(heap); end of day only."""
+        return any(e[2] == _TIMER and e[3] != T_EXT and _live(e) for e in self.heap)
+
+    # ------------------------------------------------------------------ router timers
+
+    def schedule(self, at: float, kind: int, obj: Any, ver: int, /) -> None:
+        """Keep router timer ``(at, kind, obj, ver)`` on the event heap (the run is
+        the router's :class:`~tierroute.routing._hooks.TimerHost`). Its seq is below
+        every engine event's: at equal times it fires first, in the order set."""
+        n = self.timers_set = self.timers_set + 1
+        heappush(self.heap, (at, _TIMER_SEQ0 + n, _TIMER, kind, ver, obj))
+
+    def _fire_due(self, timer: Event) -> None:
+        """Fire router timer entry ``timer`` and every other one due by its time, as
+        one decision, as the router's own ``advance(at)`` would (stale timers do
+        nothing)."""
+        at, _, _, kind, ver, obj = timer
+        if obj.tver != ver:  # cancelled: most are steps of contacts answered since
+            self.timers_popped += 1
+            return  # a live timer due at the same time is next, and fires those after it
+        heap = self.heap
+        fire = self.fire_timer
+        out = Decisions()
+        fire(at, kind, obj, ver, out)
+        n = 1
+        while heap:
+            top = heap[0]
+            if top[2] != _TIMER or top[0] > at:
+                break
+            heappop(heap)
+            n += 1
+            fire(top[0], top[3], top[5], top[4], out)
+        self.timers_popped += n
+        if out:  # as _decided does, inline: one call fewer per timer
+            self._take(out)
+        if self.tracked and out.events:
+            self.promise_log.note(out.events)
+
+    # ------------------------------------------------------------------ handlers
+    # A callable kept in a slot (the router's doors, ``seq``) is loaded into a local
+    # before it is called: ``self.f(...)`` compiles to a method lookup, which CPython
+    # 3.11 cannot specialize for an attribute that is not a method, so it would walk
+    # the type on every call.
+
+    def _arrival(self, e: Event) -> None:
+        """A contact of stream ``e[3]`` arrives: submit it, wait for its patience."""
+        t = e[0]
+        si = e[3]
+        src = self.sources[si]
+        i = src.pos
+        tier = src.tier[i]
+        sev = src.sev[i]
+        lang = src.lang[i]
+        contacts = self.contacts
+        ci = contacts.arrive(si, tier, sev, lang, t, src.handle[i])
+        submit = self.submit_trusted
+        offers = submit(
+            str(ci),
+            self.stream_ch[si],
+            self.tier_rt[tier],
+            src.value[i],
+            sev,
+            self.stream_skills[si],
+            lang,
+            src.min_sen[i],
+            src.concierge[i],
+            t,
         )
-        if port.tracker is not None:
-            # promises still undecided when the run stopped (drain off or capped)
-            for cid, promises in port.tracker._open.items():
-                for p in promises:
-                    if not p.done:
-                        p_ci.append(int(cid))
-                        p_kind.append(kind_code[p.kind])
-                        p_out.append(out_code["open"])
-                        p_due.append(p.due)
-                        p_at.append(nan)
-            data.promises = self._promise_data(
-                c_tier,
-                (p_ci, p_kind, p_out, p_due, p_at),
-                (e_ci, e_step, e_at),
-                tuple(sorted(esc_code, key=esc_code.__getitem__)),
-                (o_ci, o_at, o_exp, o_acc),
-            )
-        return data
+        # as _decided does, inline: one call fewer per arrival
+        if offers:
+            self._take(offers)
+        if self.tracked and offers.events:
+            self.promise_log.note(offers.events)
+        seq = self.seq
+        if contacts.outcome[ci] == WAITING:  # answered at once needs no abandonment event
+            patience = src.patience[i]
+            if patience != _INF:
+                heappush(self.heap, (t + patience, seq(), _ABANDON, ci))
+        if src.advance():
+            heappush(self.heap, (src.times[src.pos], seq(), _ARRIVAL, si))
+        else:
+            self.live_streams -= 1
 
-    def _promise_data(
-        self,
-        c_tier: list[int],
-        promises: tuple[list[int], list[int], list[int], list[float], list[float]],
-        escalations: tuple[list[int], list[int], list[float]],
-        steps: tuple[str, ...],
-        offers: tuple[list[int], list[float], list[float], list[bool]],
-    ) -> PromiseData:
-        """The promise columns on the scenario's clock, with each contact's account."""
+    def _complete(self, e: Event) -> None:
+        """A service ends: its agent wraps up, then has the capacity back."""
+        t, _, _, oid, ci, a, wrap = e
+        complete = self.complete_trusted
+        offers = complete(oid, t)
+        self.contacts.leave(ci, t)
+        if offers:  # as _decided does, inline: one call fewer per completion
+            self._take(offers)
+        if self.tracked and offers.events:
+            self.promise_log.note(offers.events)
+        self.presence.release(a, t + wrap)
+
+    def _abandon(self, e: Event) -> None:
+        """A contact's patience ran out: it hangs up if still waiting on the line."""
+        t = e[0]
+        ci = e[3]
+        contacts = self.contacts
+        # a customer waiting for a callback is off the line: no abandonment
+        if contacts.outcome[ci] == WAITING and ci not in self.callback_waiting:
+            abandon = self.abandon_trusted
+            offers = abandon(str(ci), t)
+            contacts.abandon(ci, t)
+            self._decided(offers)
+
+    def _presence(self, e: Event) -> None:
+        """A shift, break or logout event of an agent: the presence machine's."""
+        self.presence_events[e[2] - _SHIFT_ON](e[0], e[3])
+
+    def _logout_at(self, t: float, a: int) -> None:
+        """Schedule agent ``a``'s logout check at ``t`` (after its wrap-up)."""
+        seq = self.seq
+        heappush(self.heap, (t, seq(), _LOGOUT, a))
+        if t <= self.plan.horizon:
+            self.due_by_horizon += 1  # exact only once counted (see _drain)
+
+    # ------------------------------------------------------------------ decisions
+
+    def _decided(self, offers: Decisions) -> None:
+        """Act on what a router call decided: every offer is an accepted assignment
+        (record it, schedule its completion); record promise events."""
+        if offers:
+            self._take(offers)
+        if self.tracked and offers.events:
+            self.promise_log.note(offers.events)
+
+    def _take(self, offers: list[Offer]) -> None:
+        """Answer each offered contact and schedule the end of its service."""
+        contacts = self.contacts
+        agent_index = self.agent_index
+        active = self.presence.active
+        stream_wrap = self.stream_wrap
+        heap = self.heap
+        seq = self.seq
+        for o in offers:
+            ci = int(o.contact_id)
+            a = agent_index[o.agent_id]
+            ta = o.offered_at
+            handle = contacts.answer(ci, ta, a, o.step)
+            active[a] += 1
+            wrap = stream_wrap[contacts.stream[ci]]
+            heappush(heap, (ta + handle, seq(), _COMPLETE, o.offer_id, ci, a, wrap))
+
+    def _take_callback(self, ci: int, e: CallbackOffer) -> bool:
+        """Whether contact ``ci``'s customer accepts the callback offer ``e`` (then
+        the tracker is told, and the customer no longer abandons)."""
+        si = self.contacts.stream[ci]
+        share = self.plan.callback_acceptance[si]
+        accept_callback = self.port.accept_callback
+        if (
+            accept_callback is not None
+            and self.contacts.outcome[ci] == WAITING  # not offered to an agent in the same call
+            and share > 0.0
+            and (share >= 1.0 or self.rng_callback[si].random() < share)
+        ):
+            accept_callback(e.contact_id, now=self.port.router.now)
+            self.callback_waiting.add(ci)
+            return True
+        return False
+
+    # ------------------------------------------------------------------ results
+
+    def _collect(self, end: float, events: int, n_backlog: int) -> ReplicationData:
+        """The run's records as numpy columns on the scenario's clock."""
         plan = self.plan
         shift = plan.meta.start - plan.base
-        meta = plan.meta.promises
-        assert meta is not None
-        assert self.rng_account is not None
-        p_ci, p_kind, p_out, p_due, p_at = promises
-        e_ci, e_step, e_at = escalations
-        o_ci, o_at, o_exp, o_acc = offers
-        n_accounts = np.asarray(meta.accounts, dtype=np.int64)[np.asarray(c_tier, dtype=np.int64)]
-        drawn = np.floor(self.rng_account.random(len(c_tier)) * n_accounts).astype(np.int64)
-        account = np.where(n_accounts > 0, drawn, -1)
-
-        def ints(x: list[int]) -> NDArray[np.int64]:
-            return np.asarray(x, dtype=np.int64)
-
-        def times(x: list[float]) -> NDArray[np.float64]:
-            return np.asarray(x, dtype=float) + shift
-
-        return PromiseData(
-            promises={
-                "contact": ints(p_ci),
-                "kind": ints(p_kind),
-                "outcome": ints(p_out),
-                "due": times(p_due),
-                "at": times(p_at),
-            },
-            escalations={"contact": ints(e_ci), "step": ints(e_step), "at": times(e_at)},
-            steps=steps,
-            offers={
-                "contact": ints(o_ci),
-                "at": times(o_at),
-                "expected": np.asarray(o_exp, dtype=float),
-                "accepted": np.asarray(o_acc, dtype=bool),
-            },
-            account=account,
-        )
-
-    def _collect(
-        self,
-        end: float,
-        events: int,
-        n_backlog: int,
-        cols: tuple[list[Any], ...],
-        assigned: tuple[list[int], list[str]],
-        agent_group: list[int],
-        lang_code: dict[str, int],
-        step_code: dict[str, int],
-        seg_login: list[tuple[int, float, float]],
-        seg_break: list[tuple[int, float, float]],
-    ) -> ReplicationData:
-        """Turn the run's lists into numpy columns on the scenario's clock."""
-        plan = self.plan
-        shift = plan.meta.start - plan.base
-        c_stream, c_tier, c_sev, c_lang, c_arr, c_handle, c_out, c_ans, c_left = cols
-        c_agent, c_step = assigned
-        stream = np.asarray(c_stream, dtype=np.int64)
-        agent = np.asarray(c_agent, dtype=np.int64)
-        groups = np.asarray([*agent_group, -1], dtype=np.int64)
-        channel_of = np.asarray(plan.meta.stream_channel, dtype=np.int64)
-        n = len(c_arr)
-        backlog = np.zeros(n, dtype=bool)
-        backlog[:n_backlog] = True
-        columns: dict[str, NDArray[Any]] = {
-            "stream": stream,
-            "tier": np.asarray(c_tier, dtype=np.int64),
-            "channel": channel_of[stream] if n else np.zeros(0, dtype=np.int64),
-            "severity": np.asarray(c_sev, dtype=np.int64),
-            "language": np.asarray(
-                [-1 if x is None else lang_code[x] for x in c_lang], dtype=np.int64
-            ),
-            "step": np.asarray([step_code.get(x, -1) for x in c_step], dtype=np.int64),
-            "group": groups[agent] if n else np.zeros(0, dtype=np.int64),
-            "agent": agent,
-            "outcome": np.asarray(c_out, dtype=np.int64),
-            "arrived": np.asarray(c_arr, dtype=float) + shift,
-            "answered": np.asarray(c_ans, dtype=float) + shift,
-            "left": np.asarray(c_left, dtype=float) + shift,
-            "handle": np.asarray(c_handle, dtype=float),
-            "backlog": backlog,
-        }
-
-        def segments(
-            segs: list[tuple[int, float, float]],
-        ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
-            arr = np.asarray(segs, dtype=float).reshape(-1, 3)
-            return arr[:, 0].astype(np.int64), arr[:, 1] + shift, arr[:, 2] + shift
-
-        return ReplicationData(
+        presence = self.presence
+        presence.close(end)
+        columns = self.contacts.columns(plan, n_backlog, presence.group)
+        data = ReplicationData(
             index=self.index,
             busyness=self.busyness,
             end=end + shift,
             columns=columns,
-            login=segments(seg_login),
-            breaks=segments(seg_break),
-            agent_ids=tuple(a.spec.agent_id for a in plan.agents),
+            login=segments(presence.seg_login, shift),
+            breaks=segments(presence.seg_break, shift),
+            agent_ids=tuple(presence.ids),
             stats=self.port.stats(),
             events=events,
         )
+        tracker = self.port.tracker
+        if tracker is not None:
+            assert self.rng_account is not None
+            self.promise_log.close(tracker)
+            data.promises = self.promise_log.data(plan, columns["tier"], self.rng_account)
+        return data

@@ -52,9 +52,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tierroute.planning.simulation.engine import ABANDONED, ANSWERED, ReplicationData
-from tierroute.planning.simulation.plan import POST_INCIDENT, PROMISE_KINDS, Meta
-from tierroute.promises.credits import Breach, CreditRule, compute_credits
+from tierroute.planning.simulation.plan import Meta
+from tierroute.planning.simulation.promise_metrics import promise_tables
+from tierroute.planning.simulation.recorder import ABANDONED, ANSWERED, ReplicationData
 
 __all__ = [
     "CONTACT_METRICS",
@@ -321,19 +321,30 @@ def _overlap(
 def replication_tables(meta: Meta, data: ReplicationData) -> Tables:
     """Aggregate one replication into :class:`Tables`."""
     c = data.columns
-    n_t, n_c, n_i = len(meta.tiers), len(meta.channels), meta.n_intervals
-    tier, channel, outcome = c["tier"], c["channel"], c["outcome"]
-    arrived, answered, left, handle = c["arrived"], c["answered"], c["left"], c["handle"]
-    group = c["group"]
-    ans = outcome == ANSWERED
+    ans = c["outcome"] == ANSWERED
+    wrap = np.asarray(meta.wrap)[c["channel"]]
+    busy_w, cost = _costs(meta, data, ans, wrap)
+    # contacts in the summaries: arrived in the horizon after the warm-up
+    keep = ~c["backlog"] & (c["arrived"] >= meta.start + meta.warmup)
+    cells, intervals = _cells(meta, c, ans, keep, cost)
+    occupancy, interval_occupancy = _occupancy(meta, data, ans, wrap, busy_w)
+    if data.promises is None or meta.promises is None:
+        return Tables(cells, intervals, occupancy, interval_occupancy)
+    promises, service, escalations = promise_tables(meta, data, keep)
+    return Tables(cells, intervals, occupancy, interval_occupancy, promises, service, escalations)
 
-    # costs: channel rates, then the paid agent cost spread by capacity-time used
-    wrap = np.asarray(meta.wrap)[channel]
+
+def _costs(
+    meta: Meta, data: ReplicationData, ans: NDArray[np.bool_], wrap: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each contact's capacity-time used (``busy_w``, zero unless answered) and its
+    cost: channel rates, then the paid agent cost spread by capacity-time used."""
+    c = data.columns
+    channel, handle = c["channel"], c["handle"]
     ch_cost = np.asarray(meta.channel_cost, dtype=float)[channel]
-    capacity = np.asarray([*meta.group_capacity, 1], dtype=float)[group]
+    capacity = np.asarray([*meta.group_capacity, 1], dtype=float)[c["group"]]
     busy_w = np.where(ans, (handle + wrap) * ch_cost / capacity, 0.0)
     g_login, s_login, e_login = data.login
-    g_break, s_break, e_break = data.breaks
     rate = np.asarray(meta.group_cost_per_hour, dtype=float)
     agent_cost = float((rate[g_login] * (e_login - s_login)).sum() / 3600.0)
     spent = busy_w.sum()
@@ -342,9 +353,21 @@ def replication_tables(meta: Meta, data: ReplicationData) -> Tables:
         + np.asarray(meta.per_busy_hour)[channel] * (handle + wrap) / 3600.0
         + (agent_cost * busy_w / spent if spent > 0 else 0.0)
     )
+    return busy_w, cost
 
-    # contacts in the summaries: arrived in the horizon after the warm-up
-    keep = ~c["backlog"] & (arrived >= meta.start + meta.warmup)
+
+def _cells(
+    meta: Meta,
+    c: dict[str, NDArray[Any]],
+    ans: NDArray[np.bool_],
+    keep: NDArray[np.bool_],
+    cost: NDArray[np.float64],
+) -> tuple[dict[tuple[str, str], dict[str, float]], dict[tuple[str, str, int], dict[str, float]]]:
+    """The contact metrics of the kept contacts per (tier, channel) and per interval of
+    arrival, with ``"all"`` totals."""
+    n_t, n_c, n_i = len(meta.tiers), len(meta.channels), meta.n_intervals
+    tier, channel, outcome = c["tier"], c["channel"], c["outcome"]
+    arrived, answered, left, handle = c["arrived"], c["answered"], c["left"], c["handle"]
     wait = answered - arrived
     queue = np.where(ans, wait, left - arrived)
     within = ans & (wait <= meta.targets[tier, channel] + 1e-9)
@@ -374,8 +397,24 @@ def replication_tables(meta: Meta, data: ReplicationData) -> Tables:
             j = key * n_i + k
             if by_int["offered"][j] > 0:
                 intervals[(*name, k)] = {m: float(v[j]) for m, v in by_int.items()}
+    return cells, intervals
 
-    # occupancy per group, overall (after the warm-up) and per interval
+
+def _occupancy(
+    meta: Meta,
+    data: ReplicationData,
+    ans: NDArray[np.bool_],
+    wrap: NDArray[np.float64],
+    busy_w: NDArray[np.float64],
+) -> tuple[dict[str, dict[str, float]], dict[tuple[str, int], float]]:
+    """Occupancy per agent group (and ``"all"``), overall after the warm-up and per
+    interval."""
+    c = data.columns
+    n_i = meta.n_intervals
+    group, answered, handle = c["group"], c["answered"], c["handle"]
+    g_login, s_login, e_login = data.login
+    g_break, s_break, e_break = data.breaks
+    rate = np.asarray(meta.group_cost_per_hour, dtype=float)
     lo = meta.start + meta.warmup
     span = np.array([lo, max(lo, data.end)])
     edges = meta.start + meta.interval * np.arange(n_i + 1, dtype=float)
@@ -415,158 +454,7 @@ def replication_tables(meta: Meta, data: ReplicationData) -> Tables:
         "busy_hours": float(totals[0]) / 3600.0,
         "agent_cost": float(totals[3]),
     }
-    if data.promises is None or meta.promises is None:
-        return Tables(cells, intervals, occupancy, interval_occupancy)
-    promises, service, escalations = _promise_tables(meta, data, keep)
-    return Tables(cells, intervals, occupancy, interval_occupancy, promises, service, escalations)
-
-
-def _ratio(num: float, den: float) -> float:
-    return num / den if den > 0 else math.nan
-
-
-def _promise_tables(
-    meta: Meta, data: ReplicationData, keep: NDArray[np.bool_]
-) -> tuple[
-    dict[tuple[str, str, str], dict[str, float]],
-    dict[str, dict[str, float]],
-    dict[tuple[str, str], dict[str, float]],
-]:
-    """One replication's promise, service and escalation tables (contacts in
-    ``keep`` only)."""
-    pm, pd = meta.promises, data.promises
-    assert pm is not None
-    assert pd is not None
-    c = data.columns
-    c_tier, c_ch, c_sev = c["tier"], c["channel"], c["severity"]
-    tiers, n_t, n_c = meta.tiers, len(meta.tiers), len(meta.channels)
-    n_k = 3  # answer, first_response, resolution; callbacks are counted apart
-
-    col = pd.promises
-    m = keep[col["contact"]]
-    ci, kind, outcome = col["contact"][m], col["kind"][m], col["outcome"][m]
-    tier, ch = c_tier[ci], c_ch[ci]
-
-    # per (tier, kind, channel): outcome counts, goal, attainment
-    tgt = kind < n_k
-    goal = pm.goal[tier[tgt], ch[tgt], c_sev[ci[tgt]] - 1, kind[tgt]]
-    key = (tier[tgt] * n_k + kind[tgt]) * n_c + ch[tgt]
-    n_keys = n_t * n_k * n_c
-    out = outcome[tgt]
-    by = [np.bincount(key[out == o], minlength=n_keys) for o in range(4)]
-    goal_sum = np.bincount(key, weights=np.nan_to_num(goal), minlength=n_keys)
-    n_all = by[0] + by[1] + by[2] + by[3]
-    promises: dict[tuple[str, str, str], dict[str, float]] = {}
-    tier_met: dict[int, bool] = {}
-    for k in np.flatnonzero(n_all).tolist():
-        ti, rest = divmod(k, n_k * n_c)
-        ki, chi = divmod(rest, n_c)
-        att, br, ab, op = (float(b[k]) for b in by)
-        share = _ratio(att, att + br)
-        g = float(goal_sum[k] / n_all[k])
-        met = math.nan if math.isnan(share) else float(share >= g - 1e-12)
-        if not math.isnan(met):
-            tier_met[ti] = tier_met.get(ti, True) and met == 1.0
-        promises[(tiers[ti], PROMISE_KINDS[ki], meta.channels[chi])] = {
-            "decided": att + br,
-            "attained": att,
-            "breached": br,
-            "abandoned": ab,
-            "open": op,
-            "attainment": share,
-            "goal": g,
-            "met": met,
-        }
-    per_tier = [np.bincount(tier[tgt][out == o], minlength=n_t) for o in range(4)]
-    for ti in np.flatnonzero(per_tier[0] + per_tier[1] + per_tier[2] + per_tier[3]).tolist():
-        att, br, ab, op = (float(b[ti]) for b in per_tier)
-        promises[(tiers[ti], "all", "all")] = {
-            "decided": att + br,
-            "attained": att,
-            "breached": br,
-            "abandoned": ab,
-            "open": op,
-            "attainment": _ratio(att, att + br),
-            "goal": math.nan,
-            "met": float(tier_met[ti]) if ti in tier_met else math.nan,
-        }
-
-    # VIP callbacks: offers and acceptances, then the callback promises' outcomes
-    offers = pd.offers
-    mo = keep[offers["contact"]]
-    o_tier = c_tier[offers["contact"][mo]]
-    offered = np.bincount(o_tier, minlength=n_t)
-    accepted = np.bincount(o_tier[offers["accepted"][mo]], minlength=n_t)
-    cb = ~tgt
-    kept = np.bincount(tier[cb][outcome[cb] == 0], minlength=n_t)
-    late = np.bincount(tier[cb][outcome[cb] == 1], minlength=n_t)
-
-    # escalations per step; the post-incident report is counted apart
-    esc = pd.escalations
-    me = keep[esc["contact"]]
-    e_tier, e_step = c_tier[esc["contact"][me]], esc["step"][me]
-    n_s = max(len(pd.steps), 1)
-    fired = np.bincount(e_tier * n_s + e_step, minlength=n_t * n_s).reshape(n_t, n_s)
-    escalations: dict[tuple[str, str], dict[str, float]] = {}
-    report = np.zeros(n_t)
-    ladder = np.zeros(n_t)
-    for si, name in enumerate(pd.steps):
-        if name == POST_INCIDENT:
-            report += fired[:, si]
-        else:
-            ladder += fired[:, si]
-    order = [*pm.steps, *(x for x in pd.steps if x not in pm.steps)]  # ladder order
-    for ti in range(n_t):
-        for name in order:
-            if name in pd.steps and fired[ti, pd.steps.index(name)]:
-                escalations[(tiers[ti], name)] = {"fired": float(fired[ti, pd.steps.index(name)])}
-
-    # service credits: breaches that count, per account, billed by month
-    counted = np.zeros(n_t)
-    credited = np.zeros(n_t)
-    owed = np.zeros(n_t)
-    if pm.credit_rule is not None:
-        rule = CreditRule(**pm.credit_rule)
-        kinds = [PROMISE_KINDS.index(k) for k in rule.promises if k in PROMISE_KINDS]
-        if rule.tier in tiers:
-            rt = tiers.index(rule.tier)
-            mb = (outcome == 1) & (tier == rt) & np.isin(kind, kinds)
-            counted[rt] = float(mb.sum())
-            acct = pd.account[ci[mb]]
-            names = [
-                f"{rule.tier}-{a}" if a >= 0 else f"contact-{x}"
-                for a, x in zip(acct.tolist(), ci[mb].tolist(), strict=True)
-            ]
-            breaches = [
-                Breach(name, rule.tier, PROMISE_KINDS[k], float(t))
-                for name, k, t in zip(names, kind[mb].tolist(), col["at"][m][mb], strict=True)
-            ]
-            fees = dict.fromkeys(names, pm.monthly_fee[rt])
-            credits = compute_credits(breaches, fees, rule, epoch=pm.epoch)
-            credited[rt] = float(len(credits))
-            owed[rt] = float(sum(x.amount for x in credits))
-
-    service: dict[str, dict[str, float]] = {}
-    present = np.flatnonzero(np.bincount(c_tier[keep], minlength=n_t) > 0).tolist()
-    columns = (ladder, report, offered, accepted, kept, late, counted, credited, owed)
-    rows: list[tuple[str, Any]] = [(tiers[ti], ti) for ti in present]
-    for name, index in [*rows, ("all", slice(None))]:
-        esc_n, rep_n, off_n, acc_n, kept_n, late_n, cnt_n, cred_n, owed_n = (
-            float(np.sum(x[index])) for x in columns
-        )
-        service[name] = {
-            "escalations": esc_n,
-            "post_incident_reports": rep_n,
-            "callbacks_offered": off_n,
-            "callbacks_accepted": acc_n,
-            "callbacks_kept": kept_n,
-            "callbacks_late": late_n,
-            "callback_kept_share": _ratio(kept_n, kept_n + late_n),
-            "credit_breaches": cnt_n,
-            "accounts_credited": cred_n,
-            "credits_owed": owed_n,
-        }
-    return promises, service, escalations
+    return occupancy, interval_occupancy
 
 
 def combine(

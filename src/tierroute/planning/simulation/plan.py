@@ -254,6 +254,41 @@ def build_plan(s: Scenario) -> Plan:
     meta = build_meta(s)
     policy = s.policy
     base = max((b.age for b in s.backlog), default=0.0)
+    agents, concierge_ids = _agents(s, base)
+    names = {st.name: i for i, st in enumerate(s.streams)}
+    promises = None
+    if meta.promises is not None and policy.promises is not None:
+        # router time 0 is clock time start - base of the scenario's date
+        epoch = clock_epoch(s) + timedelta(seconds=s.start - base)
+        promises = policy.promises.model_copy(update={"epoch": epoch})
+    horizon = base + s.horizon
+    if not s.drain:
+        stop_at = horizon
+    elif s.max_drain is not None:
+        stop_at = horizon + s.max_drain
+    else:
+        stop_at = float("inf")
+    return Plan(
+        meta=meta,
+        policy=policy,
+        base=base,
+        horizon=horizon,
+        stop_at=stop_at,
+        agents=agents,
+        streams=_streams(s, meta, concierge_ids),
+        backlog=tuple((names[b.stream], b.count, b.age) for b in s.backlog),
+        busyness_cv=s.busyness_cv,
+        promises=promises,
+        callback_acceptance=tuple(
+            s.callback_acceptance if st.callback_acceptance is None else st.callback_acceptance
+            for st in s.streams
+        ),
+    )
+
+
+def _agents(s: Scenario, base: float) -> tuple[tuple[AgentPlan, ...], list[str]]:
+    """Every agent of ``s`` with its presence windows and breaks (engine times), and
+    the ids of the concierge agents."""
     start = s.start
 
     def eng(clock: float) -> float:
@@ -285,7 +320,13 @@ def build_plan(s: Scenario) -> Plan:
                     k += 1
         if g.concierge:
             concierge_ids += [a.spec.agent_id for a in agents if a.group == gi]
+    return tuple(agents), concierge_ids
 
+
+def _streams(s: Scenario, meta: Meta, concierge_ids: list[str]) -> tuple[StreamPlan, ...]:
+    """Every contact stream of ``s``, its mixes as code tables of ``meta``."""
+    policy = s.policy
+    start = s.start
     tier_index = {t: i for i, t in enumerate(meta.tiers)}
     concierge_tiers = frozenset(
         i for i, t in enumerate(policy.tiers) if t.relaxation and t.relaxation[0].concierge
@@ -333,32 +374,4 @@ def build_plan(s: Scenario) -> Plan:
                 ),
             )
         )
-    names = {st.name: i for i, st in enumerate(s.streams)}
-    promises = None
-    if meta.promises is not None and policy.promises is not None:
-        # router time 0 is clock time start - base of the scenario's date
-        epoch = clock_epoch(s) + timedelta(seconds=start - base)
-        promises = policy.promises.model_copy(update={"epoch": epoch})
-    horizon = base + s.horizon
-    if not s.drain:
-        stop_at = horizon
-    elif s.max_drain is not None:
-        stop_at = horizon + s.max_drain
-    else:
-        stop_at = float("inf")
-    return Plan(
-        meta=meta,
-        policy=policy,
-        base=base,
-        horizon=horizon,
-        stop_at=stop_at,
-        agents=tuple(agents),
-        streams=tuple(streams),
-        backlog=tuple((names[b.stream], b.count, b.age) for b in s.backlog),
-        busyness_cv=s.busyness_cv,
-        promises=promises,
-        callback_acceptance=tuple(
-            s.callback_acceptance if st.callback_acceptance is None else st.callback_acceptance
-            for st in s.streams
-        ),
-    )
+    return tuple(streams)

@@ -23,7 +23,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tierroute.planning.simulation._units import format_clock
-from tierroute.planning.simulation.engine import ReplicationData
 from tierroute.planning.simulation.metrics import (
     CONTACT_METRICS,
     ESCALATION_METRICS,
@@ -35,6 +34,7 @@ from tierroute.planning.simulation.metrics import (
     replication_tables,
 )
 from tierroute.planning.simulation.plan import Meta
+from tierroute.planning.simulation.recorder import ReplicationData
 
 __all__ = ["SimulationResult"]
 

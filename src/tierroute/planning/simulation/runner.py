@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tierroute.planning.simulation.engine import ReplicationData, run_replication
+from tierroute.planning.simulation.engine import run_replication
 from tierroute.planning.simulation.plan import build_meta
+from tierroute.planning.simulation.recorder import ReplicationData
 from tierroute.planning.simulation.result import SimulationResult
 from tierroute.planning.simulation.scenario import Scenario
 
