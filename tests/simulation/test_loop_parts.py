@@ -182,7 +182,7 @@ def test_router_timers_come_before_engine_events_at_the_same_time() -> None:
     run._start()
 
     class Obj:
-        tver = 1
+        stamp = 1
 
     run.heap.clear()
     run._logout_at(50.0, 0)  # an engine event first ...

@@ -79,6 +79,7 @@ from tierroute.routing._state import (
     AgentFields,
     AgentRT,
     ContactRT,
+    TierRT,
     Work,
 )
 from tierroute.routing.explain import Explanation, build_explanation
@@ -716,6 +717,23 @@ class Router(Engine):
             for kind, state in hooks.items():
                 hook_loader(kind)(r, state)
         return r
+
+    # ------------------------------------------------------------------ for the simulator
+
+    def _tier_trusted(self, name: str) -> TierRT:
+        """The compiled tier ``name`` (a tier of the policy), as
+        :meth:`_submit_trusted` takes it."""
+        return self._c.tier_by_name[name]
+
+    def _skills_trusted(self, skills: Mapping[str, int], what: str) -> tuple[tuple[str, int], ...]:
+        """A skill requirement checked once and in the form :meth:`_submit_trusted`
+        takes (sorted by skill name): the simulator's streams are checked here, once,
+        instead of at every arrival.
+
+        Raises:
+            InvalidArgument: A skill name or proficiency is invalid.
+        """
+        return tuple(sorted(self._check_skills(skills, what).items()))
 
     def _check(self) -> None:
         """Assert every internal invariant (slow; for tests)."""

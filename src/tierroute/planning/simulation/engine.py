@@ -91,7 +91,7 @@ def _live(timer: Event) -> bool:
     """Whether router timer entry ``timer`` still stands: the router cancels a timer
     by bumping its object's stamp (:mod:`tierroute.routing._hooks`). The hot path
     (:meth:`_Run._fire_due`) inlines this test."""
-    return bool(timer[5].tver == timer[4])
+    return bool(timer[5].stamp == timer[4])
 
 
 def run_replication(
@@ -244,12 +244,9 @@ class _Run:
         )
         self.agent_index = {a.spec.agent_id: i for i, a in enumerate(plan.agents)}
         self.stream_ch = [sp.channel for sp in plan.streams]
-        self.stream_skills = [
-            tuple(sorted(port.router._check_skills(sp.skills, "stream skills").items()))
-            for sp in plan.streams
-        ]
+        self.stream_skills = [port.skills(sp.skills, "stream skills") for sp in plan.streams]
         self.stream_wrap = [plan.meta.wrap[sp.channel] for sp in plan.streams]
-        self.tier_rt = [port.tiers[name] for name in plan.meta.tiers]
+        self.tier_rt = [port.tier(name) for name in plan.meta.tiers]
         heap = self.heap
         seq = self.seq
         for i, ap in enumerate(plan.agents):
@@ -392,7 +389,7 @@ class _Run:
         one decision, as the router's own ``advance(at)`` would (stale timers do
         nothing)."""
         at, _, _, kind, ver, obj = timer
-        if obj.tver != ver:  # cancelled: most are steps of contacts answered since
+        if obj.stamp != ver:  # cancelled: most are steps of contacts answered since
             self.timers_popped += 1
             return  # a live timer due at the same time is next, and fires those after it
         heap = self.heap

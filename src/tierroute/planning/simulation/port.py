@@ -33,10 +33,11 @@ class RouterPort:
         "router",
         "set_state",
         "set_timer_host",
+        "skills",
         "stats",
         "submit",
         "submit_trusted",
-        "tiers",
+        "tier",
         "tracker",
     )
 
@@ -53,7 +54,8 @@ class RouterPort:
         # Arrivals come from a validated scenario: the router's trusted entry point
         # skips the per-call checks and makes the same decisions.
         self.submit_trusted = router._submit_trusted
-        self.tiers = router._c.tier_by_name
+        self.tier = router._tier_trusted
+        self.skills = router._skills_trusted
         # Completions, abandonments and timers come from the engine's own event heap,
         # in time order, each for a live assignment or waiting contact.
         self.complete_trusted = router._complete_trusted
