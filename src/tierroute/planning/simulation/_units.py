@@ -59,7 +59,7 @@ def parse_duration(value: Any, name: str = "duration") -> float:
     >>> parse_duration("15", "--interval")
     Traceback (most recent call last):
     ...
-    tierroute.errors.InvalidArgument: --interval needs a unit: write '15m' (minutes), '15s' or '15h'
+    tierroute.errors.InvalidArgument: --interval needs a unit: write '15s', '15m' or '15h'
 
     Args:
         value: The number or text.
@@ -77,15 +77,13 @@ def parse_duration(value: Any, name: str = "duration") -> float:
         if _PLAIN.match(text):
             if len(text) > 12:
                 raise InvalidArgument(f"{name} needs a unit (s, m, h, d), got {_show(value)}")
-            raise InvalidArgument(
-                f"{name} needs a unit: write '{text}m' (minutes), '{text}s' or '{text}h'"
-            )
+            raise InvalidArgument(f"{name} needs a unit: write '{text}s', '{text}m' or '{text}h'")
         parts = _PART.findall(text)
         if parts and "".join(a + b for a, b in parts) == text:
             # "1" + 400 zeros + "s" parses as inf: the shared rule refuses it
             return finite_time(sum(float(a) * _UNIT[b] for a, b in parts), name)
     raise InvalidArgument(
-        f"{name} must be written like '30m', '1h30m', '90s' or in seconds, got {_show(value)}"
+        f"{name} must be written like '30m', '1h30m' or '90s', got {_show(value)}"
     )
 
 
