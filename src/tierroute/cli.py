@@ -161,14 +161,16 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _check_output(flag: str, path: str, *, folder: bool) -> None:
     """Refuse an output path that cannot be written, before a long run is wasted."""
     p = Path(path)
-    if folder:
-        if p.exists() and not p.is_dir():
-            raise InvalidArgument(f"{flag} {path}: exists and is not a directory")
-        return
-    if p.is_dir():
-        raise InvalidArgument(f"{flag} {path}: is a directory")
-    if not p.parent.is_dir():
-        raise InvalidArgument(f"{flag} {path}: no directory {str(p.parent)!r}")
+    try:
+        if folder:
+            if p.exists() and not p.is_dir():
+                raise InvalidArgument(f"{flag} {path}: exists and is not a directory")
+        elif p.is_dir():
+            raise InvalidArgument(f"{flag} {path}: is a directory")
+        elif not p.parent.is_dir():
+            raise InvalidArgument(f"{flag} {path}: no directory {str(p.parent)!r}")
+    except OSError as exc:  # a name too long, a loop of links
+        raise InvalidArgument(f"{flag} {path}: cannot write: {_reason(exc)}") from None
 
 
 def _reason(exc: Exception) -> str:
