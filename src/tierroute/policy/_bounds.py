@@ -8,11 +8,11 @@ lists and tables, each counted once per place it appears).
 
 YAML needs more: an alias repeats its anchor's content without repeating its text,
 so nine nested anchors of nine items make a short file of 9**9 values (a "billion
-laughs" document). :func:`yaml_node` composes the document with PyYAML's safe loader
-and weighs every node as it is composed, an alias weighing what its anchor expands
-to; it refuses the document at the first node past a bound, before anything is
-constructed (merge keys ``<<`` copy entries at construction) or walked (the
-validator, the line locator).
+laughs" document). :func:`yaml_node` and :func:`yaml_data` first weigh the document
+from its parser's events, an alias weighing what its anchor expands to, and refuse
+it at the first event past a bound: before anything is composed (libyaml's composer
+recurses per nesting level in C), constructed (merge keys ``<<`` copy entries) or
+walked (the validator, the line locator).
 
 >>> yaml_data("a: &x [1, 2]\\nb: *x\\n")
 {'a': [1, 2], 'b': [1, 2]}
@@ -26,7 +26,6 @@ tierroute.policy._bounds.LimitExceeded: holds more than 1,000,000 values once it
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -90,77 +89,76 @@ def check_shape(data: Any) -> None:
         stack.extend((v, depth + 1, f"{path}.{k}" if path else str(k)) for k, v in items)
 
 
-@functools.cache
-def _loader_class() -> Any:
-    """PyYAML's safe loader with a composer that weighs nodes (imported on first use:
-    YAML is an extra)."""
+def _loader() -> Any:
+    """PyYAML's safe loader, libyaml's when installed (six times faster). Imported on
+    first use: YAML is an extra."""
     import yaml
 
-    class BoundedLoader(yaml.SafeLoader):
-        """Weighs each node as composed: ``(values, height)`` once expanded."""
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-        def __init__(self, stream: str) -> None:
-            super().__init__(stream)
-            self.depth = 0
-            self.weights: dict[int, tuple[int, int]] = {}
 
-        def compose_node(self, parent: Any, index: Any) -> Any:
-            if self.check_event(yaml.AliasEvent):
-                return self._alias()
-            self.depth += 1
-            if self.depth > MAX_NESTING:
-                raise self._refuse(f"nests deeper than {MAX_NESTING} levels")
-            node: Any = super().compose_node(parent, index)
-            self.depth -= 1
-            values, height = 1, 1
-            if isinstance(node, yaml.SequenceNode):
-                children = node.value
-            elif isinstance(node, yaml.MappingNode):
-                children = [n for pair in node.value for n in pair]
-            else:
-                children = []
-            for child in children:
-                v, h = self.weights[id(child)]
-                values += v
-                height = max(height, h + 1)
-                if values > MAX_VALUES:
-                    raise LimitExceeded(
-                        f"holds more than {MAX_VALUES:,} values once its aliases are expanded"
-                        f" (line {node.start_mark.line + 1})"
-                    )
-            self.weights[id(node)] = (values, height)
-            return node
+def _check_yaml(text: str) -> None:
+    """Weigh the document from its parser events, before anything is composed.
 
-        def _alias(self) -> Any:
-            name = self._next_event().anchor
-            node = self.anchors.get(name)
-            if node is not None:
-                weight = self.weights.get(id(node))
-                if weight is None:  # the anchor's node is still being composed
-                    raise self._refuse(f"alias *{name} refers to a node that contains it")
-                if self.depth + weight[1] > MAX_NESTING:
-                    raise self._refuse(
-                        f"nests deeper than {MAX_NESTING} levels once alias *{name} is expanded"
-                    )
-            return super().compose_node(None, 0)  # PyYAML reports undefined aliases
+    Each collection's weight is ``(values, height)`` with its aliases expanded; an
+    alias weighs what its anchor does. The parser is iterative (libyaml's too), so
+    this pass is safe at any nesting; it stops at the first excess. Undefined aliases
+    and other errors are left to the loader to report.
+    """
+    import yaml
 
-        def _refuse(self, problem: str) -> LimitExceeded:
-            return LimitExceeded(f"{problem} (line {self._next_event().start_mark.line + 1})")
+    open_: list[list[Any]] = []  # [values, height, anchor] of each open collection
+    anchors: dict[str, tuple[int, int]] = {}
 
-        def _next_event(self) -> Any:  # PyYAML's events are untyped
-            return self.peek_event()  # type: ignore[no-untyped-call]
+    def close(values: int, height: int, anchor: str | None, event: Any) -> None:
+        if anchor is not None:
+            anchors[anchor] = (values, height)
+        if open_:
+            parent = open_[-1]
+            parent[0] += values
+            parent[1] = max(parent[1], height + 1)
+            values = parent[0]
+        if values > MAX_VALUES:
+            raise _refuse(
+                f"holds more than {MAX_VALUES:,} values once its aliases are expanded", event
+            )
 
-    return BoundedLoader
+    for event in yaml.parse(text, Loader=_loader()):
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(open_) >= MAX_NESTING:
+                raise _refuse(f"nests deeper than {MAX_NESTING} levels", event)
+            open_.append([1, 1, event.anchor])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            values, height, anchor = open_.pop()
+            close(values, height, anchor, event)
+        elif isinstance(event, yaml.ScalarEvent):
+            close(1, 1, event.anchor, event)
+        elif isinstance(event, yaml.AliasEvent):
+            name = event.anchor or ""
+            if any(c[2] == name for c in open_):
+                raise _refuse(f"alias *{name} refers to a node that contains it", event)
+            values, height = anchors.get(name, (1, 1))
+            if len(open_) + height > MAX_NESTING:
+                raise _refuse(
+                    f"nests deeper than {MAX_NESTING} levels once alias *{name} is expanded",
+                    event,
+                )
+            close(values, height, None, event)
+
+
+def _refuse(problem: str, event: Any) -> LimitExceeded:
+    return LimitExceeded(f"{problem} (line {event.start_mark.line + 1})")
 
 
 def yaml_node(text: str) -> Any:
-    """The document's root node (``None`` when empty), composed within the bounds.
+    """The document's root node (``None`` when empty), once weighed within the bounds.
 
     Raises:
         LimitExceeded: The document is past a bound (with the line where it was seen).
         yaml.YAMLError: The document is not valid YAML.
     """
-    loader = _loader_class()(text)
+    _check_yaml(text)
+    loader = _loader()(text)
     try:
         return loader.get_single_node()
     finally:
@@ -168,16 +166,16 @@ def yaml_node(text: str) -> Any:
 
 
 def yaml_data(text: str) -> Any:
-    """The document's data, composed within the bounds, then constructed by PyYAML's
+    """The document's data, once weighed within the bounds, constructed by PyYAML's
     safe constructor (plain Python values only).
 
     Raises:
         LimitExceeded: The document is past a bound.
         yaml.YAMLError: The document is not valid YAML.
     """
-    loader = _loader_class()(text)
+    _check_yaml(text)
+    loader = _loader()(text)
     try:
-        node = loader.get_single_node()
-        return None if node is None else loader.construct_document(node)
+        return loader.get_single_data()
     finally:
         loader.dispose()
