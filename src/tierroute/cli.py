@@ -252,7 +252,9 @@ def _share(text: str, flag: str, check: Callable[[str, object], float]) -> float
     try:
         value = float(raw[:-1] if percent else raw)
     except ValueError:
-        value = math.nan  # refused below with the flag's rule
+        raise InvalidArgument(
+            f"{flag} must be a fraction like 0.8 or a percentage like '80%', got {text[:40]!r}"
+        ) from None
     try:
         return check(flag, value / 100.0 if percent else value)
     except InvalidArgument as exc:
