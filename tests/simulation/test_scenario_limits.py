@@ -184,6 +184,12 @@ def test_cli_names_the_file_field_and_flag(
         assert "Traceback" not in err
     small = tmp_path / "small.yaml"
     small.write_text(path.read_text().replace("1e9", "60"))
+    long = tmp_path / "long.yaml"
+    long.write_text(small.read_text().replace("horizon: 8h", "horizon: 400d\ninterval: 1d"))
+    long.write_text(long.read_text().replace("rate_per_hour: 60", "rate_per_hour: 0.01"))
+    assert main(["simulate", str(long), "--quiet", "--replications", "1"]) == 2
+    assert f"{long}: horizon: 400 days is past the limit of 366 days" in capsys.readouterr().err
+    assert main(["simulate", str(long), "--quiet", "--replications", "1", "--force"]) == 0
     assert main(["simulate", str(small), "--quiet", "--replications", "1000000000"]) == 2
     err = capsys.readouterr().err
     assert "--replications 1000000000: replications: " in err
