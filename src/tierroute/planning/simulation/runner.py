@@ -73,8 +73,6 @@ def simulate(
         raise InvalidArgument(f"replications must be an integer >= 1, got {n!r}")
     if isinstance(root, bool) or not isinstance(root, int) or root < 0:
         raise InvalidArgument(f"seed must be an integer >= 0, got {root!r}")
-    if not isinstance(force, bool):
-        raise InvalidArgument(f"force must be True or False, got {force!r}")
     scenario.check_limits(n, force=force)
     seeds = np.random.SeedSequence(root).spawn(n)
     results: list[ReplicationData] = []

@@ -66,7 +66,8 @@ from pydantic import (
     model_validator,
 )
 
-from tierroute.errors import PolicyError
+from tierroute._args import int_in_range
+from tierroute.errors import InvalidArgument, PolicyError
 from tierroute.models import Channel, Severity
 from tierroute.planning.simulation._units import ClockTime, Duration
 from tierroute.planning.simulation.arrivals import (
@@ -454,6 +455,8 @@ class Scenario(_Frozen):
             PolicyError: A limit is passed; ``location`` is the field to blame (the
                 stream, group or backlog contributing most when a total is past
                 its limit) and the one-line message says what was expected.
+            InvalidArgument: ``replications`` is not an integer >= 1, or ``force``
+                not a bool.
 
         >>> s = Scenario.from_mapping({
         ...     "horizon": "8h", "agents": [{"name": "team", "count": 3}],
@@ -465,7 +468,13 @@ class Scenario(_Frozen):
         ...
         tierroute.errors.PolicyError: streams.0.arrivals.rate_per_hour: 8,000,000,000 expected ...
         """
-        n = self.replications if replications is None else replications
+        n = (
+            self.replications
+            if replications is None
+            else int_in_range(replications, "replications", 1)
+        )
+        if not isinstance(force, bool):
+            raise InvalidArgument(f"force must be True or False, got {force!r}")
         scale = FORCE_FACTOR if force else 1
         hint = (
             f"even with force ({FORCE_FACTOR}x the defaults)"
