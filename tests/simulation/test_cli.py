@@ -97,7 +97,7 @@ def test_schema_commands(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_staff_from_flags(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["staff", "--calls", "360,180", "--aht", "240", "--target", "20"]) == 0
+    assert main(["staff", "--calls", "360,180", "--aht", "240s", "--target", "20s"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[1].split()[:4] == ["08:00", "360", "54", "54"]
@@ -108,16 +108,16 @@ def test_staff_from_forecast(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     f = tmp_path / "f.csv"
     f.write_text("start,calls,aht\n09:00,360,240\n09:30,0,240\n")
     status = main(
-        ["staff", "--forecast", str(f), "--patience", "120", "--shrinkage", "0.3", "--sl", "80"]
+        ["staff", "--forecast", str(f), "--patience", "2m", "--shrinkage", "0.3", "--sl", "80%"]
     )
     assert status == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].split()[0] == "09:00"
     assert lines[2].split()[:3] == ["09:30", "0", "0"]
     f.write_text("start,volume\n09:00,many\n")
-    assert main(["staff", "--forecast", str(f), "--aht", "200"]) == 2
+    assert main(["staff", "--forecast", str(f), "--aht", "200s"]) == 2
     assert "line 2" in capsys.readouterr().err
-    assert main(["staff", "--aht", "200"]) == 2
+    assert main(["staff", "--aht", "200s"]) == 2
 
 
 @pytest.mark.parametrize(
@@ -135,7 +135,7 @@ def test_staff_from_forecast(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_staff_bad_values_exit_2_naming_the_option(
     flags: list[str], needle: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["staff", "--aht", "240", *flags]) == 2
+    assert main(["staff", "--aht", "240s", *flags]) == 2
     err = capsys.readouterr().err
     assert err.startswith("tierroute staff: error: ")
     assert needle in err

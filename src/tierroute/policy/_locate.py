@@ -1,7 +1,10 @@
 """Find the line of a field, given its dotted path, in a TOML or YAML file.
 
 Best effort, for error messages: the line of the deepest part of the path the file
-spells out (a bad value inside an inline table points at the table's line).
+spells out (a bad value inside an inline table points at the table's line). The file
+is indexed once (:func:`line_index`), in one pass over its lines (TOML) or nodes
+(YAML, composed within the bounds of :mod:`tierroute.policy._bounds`); a YAML alias
+is not followed, so a field reached through one is placed at the alias.
 
 >>> text = '''horizon = "8h"
 ... [[streams]]
@@ -10,7 +13,8 @@ spells out (a bad value inside an inline table points at the table's line).
 ... name = "b"
 ... arrivals = { rate_per_hour = -1 }
 ... '''
->>> line_of(text, "x.toml", ["streams", "1", "arrivals", "rate_per_hour"])
+>>> where = line_index(text, "x.toml")
+>>> line_of(where, ["streams", "1", "arrivals", "rate_per_hour"])
 6
 """
 
@@ -20,7 +24,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["line_of"]
+from tierroute.policy._bounds import yaml_node
+
+__all__ = ["line_index", "line_of"]
+
+LineIndex = dict[tuple[str, ...], int]
+"""Dotted path (list indices as strings) → line number (1-based)."""
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"""^\s*([A-Za-z0-9_\-"' .]+?)\s*=""")
@@ -30,9 +39,8 @@ def _split_key(key: str) -> list[str]:
     return [p.strip().strip("\"'") for p in key.split(".")]
 
 
-def _toml_lines(text: str) -> dict[tuple[str, ...], int]:
-    """Dotted path (array-of-table indices as strings) → line number."""
-    where: dict[tuple[str, ...], int] = {}
+def _toml_lines(text: str) -> LineIndex:
+    where: LineIndex = {}
     counts: dict[tuple[str, ...], int] = {}
     table: tuple[str, ...] = ()
     # the last index of each array of tables, keyed by its path without indices
@@ -65,40 +73,47 @@ def _toml_lines(text: str) -> dict[tuple[str, ...], int]:
     return where
 
 
-def _yaml_lines(text: str) -> dict[tuple[str, ...], int]:
+def _yaml_lines(text: str) -> LineIndex:
     import yaml
 
-    where: dict[tuple[str, ...], int] = {}
-
-    def walk(node: Any, path: tuple[str, ...]) -> None:
+    where: LineIndex = {}
+    root = yaml_node(text)
+    stack: list[tuple[Any, tuple[str, ...]]] = [] if root is None else [(root, ())]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
         where.setdefault(path, node.start_mark.line + 1)
+        # Popped in document order, so an anchor comes before its aliases.
+        if id(node) in seen:  # an alias: its content is indexed where its anchor is
+            continue
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
+            for key, value in reversed(node.value):
                 sub = (*path, str(key.value))
                 where.setdefault(sub, key.start_mark.line + 1)
-                walk(value, sub)
+                stack.append((value, sub))
         elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, (*path, str(i)))
-
-    root = yaml.compose(text)
-    if root is not None:
-        walk(root, ())
+            items = list(enumerate(node.value))
+            stack.extend((item, (*path, str(i))) for i, item in reversed(items))
     return where
 
 
-def line_of(text: str, source: str | None, parts: Sequence[str]) -> int | None:
-    """Line (1-based) of the deepest prefix of ``parts`` found in the file, if any."""
+def line_index(text: str, source: str | None) -> LineIndex | None:
+    """The line of every path the file spells out; ``None`` when the file is neither
+    TOML nor YAML (by ``source``'s suffix) or cannot be indexed."""
     name = (source or "").lower()
     try:
         if name.endswith(".toml"):
-            where = _toml_lines(text)
-        elif name.endswith((".yaml", ".yml")):
-            where = _yaml_lines(text)
-        else:
-            return None
+            return _toml_lines(text)
+        if name.endswith((".yaml", ".yml")):
+            return _yaml_lines(text)
     except Exception:  # a locator must never hide the real error
         return None
+    return None
+
+
+def line_of(where: LineIndex, parts: Sequence[str]) -> int | None:
+    """Line (1-based) of the deepest prefix of ``parts`` in the index, if any."""
     for n in range(len(parts), 0, -1):
         line = where.get(tuple(parts[:n]))
         if line is not None:

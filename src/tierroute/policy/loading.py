@@ -7,10 +7,13 @@ A policy is written as a mapping (a TOML, YAML or JSON file, or a ``dict``). A
 :meth:`Policy.from_mapping <tierroute.policy.model.Policy.from_mapping>` and by the
 scenario loader; the caller validates the fields it returns.
 
-Files are read by :func:`read_mapping_file`; a validation error becomes a
+Files are read by :func:`read_mapping_file`, within bounds: a regular file of at
+most :data:`MAX_INPUT_BYTES` bytes (:func:`read_text_file`), data nested at most
+:data:`MAX_NESTING` levels deep, at most :data:`MAX_VALUES` values with YAML aliases
+expanded (counted before they are). A validation error becomes a
 :class:`~tierroute.errors.PolicyError` naming each bad field's dotted path and, in
 a TOML or YAML file, its line (:func:`pydantic_error_to_policy_error`, shared with
-scenario files).
+scenario files); past :data:`MAX_PROBLEMS` fields it says how many more there are.
 
 Everything here works on plain mappings, so the policy model can use it without
 this module knowing the model (presets depend on the model, never the reverse).
@@ -21,6 +24,8 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
@@ -30,9 +35,21 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from tierroute.errors import PolicyError
-from tierroute.policy._locate import line_of
+from tierroute.policy._bounds import (
+    MAX_INPUT_BYTES,
+    MAX_NESTING,
+    MAX_VALUES,
+    LimitExceeded,
+    check_shape,
+    yaml_data,
+)
+from tierroute.policy._locate import line_index, line_of
 
 __all__ = [
+    "MAX_INPUT_BYTES",
+    "MAX_NESTING",
+    "MAX_PROBLEMS",
+    "MAX_VALUES",
     "LocatedError",
     "merge_policy_overrides",
     "policy_fields",
@@ -40,7 +57,11 @@ __all__ = [
     "preset_names",
     "pydantic_error_to_policy_error",
     "read_mapping_file",
+    "read_text_file",
 ]
+
+MAX_PROBLEMS: Final = 20
+"""Most bad fields a validation error lists (it counts the others)."""
 
 _PRESET_DIR: Final = "preset_files"
 """Folder of ``tierroute.policy`` holding one ``<name>.toml`` policy file per preset."""
@@ -160,45 +181,102 @@ def merge_policy_overrides(base: dict[str, Any], over: Mapping[str, Any]) -> dic
     return dict(out)
 
 
-def read_mapping_file(path: str | Path) -> tuple[dict[str, Any], str]:
-    """Read a TOML, YAML or JSON file into a mapping; also return the file's text
-    (for :func:`pydantic_error_to_policy_error` to find the line of a bad field).
+def read_text_file(path: str | Path, *, max_bytes: int = MAX_INPUT_BYTES) -> str:
+    """The UTF-8 text of the regular file at ``path``, of at most ``max_bytes`` bytes.
+
+    Anything but a regular file (a directory, a FIFO, ``/dev/zero``) is refused
+    without reading from it: the file is opened without blocking (a FIFO with no
+    writer would wait forever) and checked before the first read. At most
+    ``max_bytes + 1`` bytes are read.
 
     Raises:
-        PolicyError: The file cannot be read or parsed; the message names the file and,
-            where the parser reports it, the line.
+        PolicyError: The file cannot be opened, is not a regular file, is larger
+            than ``max_bytes`` or is not UTF-8 text; the message names the file.
+
+    >>> read_text_file("/dev/zero")
+    Traceback (most recent call last):
+    ...
+    tierroute.errors.PolicyError: /dev/zero: cannot read file: not a regular file (a character ...
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         raise PolicyError(f"{p}: cannot read file: {exc.strerror}", source=str(p)) from None
+    except ValueError as exc:  # a NUL byte in the name
+        raise PolicyError(f"{p!r}: cannot read file: {exc}", source=str(p)) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise PolicyError(
+                f"{p}: cannot read file: not a regular file ({_file_kind(mode)})", source=str(p)
+            )
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(max_bytes + 1)
+    except OSError as exc:
+        raise PolicyError(f"{p}: cannot read file: {exc.strerror}", source=str(p)) from None
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
+        raise PolicyError(f"{p}: larger than the limit of {max_bytes:,} bytes", source=str(p))
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PolicyError(
             f"{p}: not UTF-8 text (byte {exc.start}: {exc.reason})", source=str(p)
         ) from None
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+def read_mapping_file(path: str | Path) -> tuple[dict[str, Any], str]:
+    """Read a TOML, YAML or JSON file into a mapping; also return the file's text
+    (for :func:`pydantic_error_to_policy_error` to find the line of a bad field).
+
+    The file is read by :func:`read_text_file` (a regular file of at most
+    :data:`MAX_INPUT_BYTES` bytes), and its data may nest at most
+    :data:`MAX_NESTING` levels and hold at most :data:`MAX_VALUES` values, YAML
+    aliases expanded (checked before they are expanded).
+
+    Raises:
+        PolicyError: The file cannot be read or parsed or is past a bound; the
+            message names the file and, where known, the line.
+    """
+    p = Path(path)
+    text = read_text_file(p)
     suffix = p.suffix.lower()
+    if suffix not in (".toml", ".yaml", ".yml", ".json"):
+        raise PolicyError(
+            f"{p}: unknown file type {suffix!r} (use .toml, .yaml, .yml or .json)",
+            source=str(p),
+        )
     try:
         if suffix == ".toml":
             data: Any = tomllib.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            try:
-                import yaml
-            except ImportError:  # pragma: no cover - depends on the environment
-                raise PolicyError(
-                    f"{p}: reading YAML needs PyYAML (pip install 'tierroute[yaml]')",
-                    source=str(p),
-                ) from None
-            data = yaml.safe_load(text)
         elif suffix == ".json":
             data = json.loads(text)
         else:
-            raise PolicyError(
-                f"{p}: unknown file type {suffix!r} (use .toml, .yaml, .yml or .json)",
-                source=str(p),
-            )
-    except PolicyError:
-        raise
+            data = yaml_data(text)
+        check_shape(data)
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise PolicyError(
+            f"{p}: reading YAML needs PyYAML (pip install 'tierroute[yaml]')", source=str(p)
+        ) from None
+    except LimitExceeded as exc:
+        raise PolicyError(f"{p}: {exc}", source=str(p)) from None
+    except RecursionError:  # the TOML and JSON parsers recurse per nesting level
+        raise PolicyError(f"{p}: nests deeper than {MAX_NESTING} levels", source=str(p)) from None
     except Exception as exc:  # parser errors of three libraries; each names the line
         raise PolicyError(f"{p}: syntax error: {exc}", source=str(p)) from None
     if not isinstance(data, dict):
@@ -238,9 +316,11 @@ def pydantic_error_to_policy_error(
     a.toml: invalid shift:
       start (line 1): Input should be a valid number, unable to parse string as a number (got 'soon')
     """  # noqa: E501
+    errors = exc.errors()
+    lines = line_index(text, source) if text is not None else None
     problems = []
     first_loc: str | None = None
-    for err in exc.errors():
+    for err in errors[:MAX_PROBLEMS]:
         parts = [str(p) for p in err["loc"]]
         inner = err.get("ctx", {}).get("error")
         msg = err["msg"].removeprefix("Value error, ")
@@ -249,11 +329,22 @@ def pydantic_error_to_policy_error(
             msg = str(inner)
         loc = ".".join(parts) or "(top level)"
         first_loc = first_loc or loc
-        line = line_of(text, source, parts) if text is not None else None
+        line = line_of(lines, parts) if lines is not None else None
         at = f" (line {line})" if line is not None else ""
         value = err.get("input")
-        shown = "" if isinstance(value, dict | list | tuple) or inner else f" (got {value!r})"
+        shown = "" if isinstance(value, dict | list | tuple) or inner else f" (got {_short(value)})"
         problems.append(f"  {loc}{at}: {msg}{shown}")
+    if len(errors) > MAX_PROBLEMS:
+        problems.append(f"  ... and {len(errors) - MAX_PROBLEMS:,} more")
     where = f"{source}: " if source else ""
     message = f"{where}invalid {what}:\n" + "\n".join(problems)
     return PolicyError(message, source=source, location=first_loc)
+
+
+def _short(value: Any) -> str:
+    """``repr`` of a bad value, cut to 80 characters (a value can be a whole file)."""
+    try:
+        shown = repr(value)
+    except Exception:  # an int past sys.get_int_max_str_digits(), a hostile __repr__
+        return f"<{type(value).__name__}>"
+    return shown if len(shown) <= 80 else shown[:77] + "..."

@@ -1,8 +1,10 @@
 """Times and durations as scenario files write them.
 
 A *clock time* is seconds since midnight, written as a number or ``"HH:MM"`` /
-``"HH:MM:SS"``; a *duration* is seconds, written as a number or with units
-(``"90s"``, ``"30m"``, ``"1h30m"``, ``"2d"``).
+``"HH:MM:SS"``; a *duration* is seconds, written as a number or as text with units
+(``"90s"``, ``"30m"``, ``"1h30m"``, ``"2d"``). Text always needs a unit: on a
+command line, where every value is text, ``--interval 15`` could mean minutes as
+well as seconds, so it is refused with a suggestion.
 
 >>> parse_clock("08:30"), parse_duration("1h30m"), parse_duration(45)
 (30600.0, 5400.0, 45.0)
@@ -17,7 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
 
-from tierroute._args import finite_time
+from tierroute._args import _show, finite_time
 from tierroute.errors import InvalidArgument
 
 __all__ = ["ClockTime", "Duration", "format_clock", "parse_clock", "parse_duration"]
@@ -46,36 +48,42 @@ def parse_clock(value: Any, name: str = "time of day") -> float:
         if m:
             hours, minutes, seconds = m.groups()
             return int(hours) * 3600.0 + int(minutes) * 60.0 + float(seconds or 0.0)
-    raise InvalidArgument(f"{name} must be written like '08:30' or in seconds, got {value!r}")
+    raise InvalidArgument(f"{name} must be written like '08:30' or in seconds, got {_show(value)}")
 
 
 def parse_duration(value: Any, name: str = "duration") -> float:
-    """Seconds from a number or a string with units (``"1h30m"``, ``"90s"``) or
-    without (``"1800"``).
+    """Seconds from a number or a string with units (``"1h30m"``, ``"90s"``).
 
-    >>> parse_duration("1h30m"), parse_duration("1800"), parse_duration(20)
+    >>> parse_duration("1h30m"), parse_duration("1800s"), parse_duration(20)
     (5400.0, 1800.0, 20.0)
+    >>> parse_duration("15", "--interval")
+    Traceback (most recent call last):
+    ...
+    tierroute.errors.InvalidArgument: --interval needs a unit: write '15s', '15m' or '15h'
 
     Args:
         value: The number or text.
         name: What to call it in an error message (a field or an option).
 
     Raises:
-        InvalidArgument: Anything else (a ``ValueError``); numbers, written or
-            spelled out, follow the shared rule for times
-            (:func:`tierroute._args.finite_time`).
+        InvalidArgument: Anything else (a ``ValueError``), text without a unit
+            included; numbers, written or spelled out, follow the shared rule for
+            times (:func:`tierroute._args.finite_time`).
     """
     if isinstance(value, int | float):  # a bool too: the shared rule refuses it
         return finite_time(value, name)
     if isinstance(value, str):
         text = value.strip().replace(" ", "")
-        if _PLAIN.match(text):  # a bare number on the command line means seconds
-            return finite_time(float(text), name)  # "1" + 400 zeros parses as inf
+        if _PLAIN.match(text):
+            if len(text) > 12:
+                raise InvalidArgument(f"{name} needs a unit (s, m, h, d), got {_show(value)}")
+            raise InvalidArgument(f"{name} needs a unit: write '{text}s', '{text}m' or '{text}h'")
         parts = _PART.findall(text)
         if parts and "".join(a + b for a, b in parts) == text:
+            # "1" + 400 zeros + "s" parses as inf: the shared rule refuses it
             return finite_time(sum(float(a) * _UNIT[b] for a, b in parts), name)
     raise InvalidArgument(
-        f"{name} must be written like '30m', '1h30m', '90s' or in seconds, got {value!r}"
+        f"{name} must be written like '30m', '1h30m' or '90s', got {_show(value)}"
     )
 
 
@@ -110,7 +118,7 @@ Duration = Annotated[
         {
             "anyOf": [
                 {"type": "number", "minimum": 0},
-                {"type": "string", "pattern": r"^(\d+(\.\d+)?|(\d+(\.\d+)?(ms|d|h|m|s))+)$"},
+                {"type": "string", "pattern": r"^(\d+(\.\d+)?(ms|d|h|m|s))+$"},
             ],
             "description": "Seconds, or a string with units: '90s', '30m', '1h30m'.",
         }

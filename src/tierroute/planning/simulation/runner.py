@@ -33,6 +33,7 @@ def simulate(
     seed: int | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> SimulationResult:
     """Run independent replications of ``scenario`` and aggregate them.
 
@@ -42,13 +43,16 @@ def simulate(
         seed: Overrides the scenario's ``seed``.
         executor: Where replications run; ``None`` runs them here, one by one.
         progress: Called after each replication with ``(done, total)``.
+        force: Raise the scenario's limits (:meth:`Scenario.check_limits
+            <tierroute.planning.simulation.scenario.Scenario.check_limits>`, checked
+            before any work) by their ``FORCE_FACTOR``.
 
     Returns:
         The :class:`SimulationResult`.
 
     Raises:
-        PolicyError: A scenario file is invalid.
-        InvalidArgument: ``replications`` < 1 or ``seed`` < 0.
+        PolicyError: A scenario file is invalid, or the run would be past a limit.
+        InvalidArgument: ``replications`` < 1, ``seed`` < 0 or ``force`` not a bool.
 
     >>> from tierroute.planning.simulation import Scenario
     >>> s = Scenario.from_mapping({
@@ -70,6 +74,7 @@ def simulate(
         raise InvalidArgument(f"replications must be an integer >= 1, got {n!r}")
     if isinstance(root, bool) or not isinstance(root, int) or root < 0:
         raise InvalidArgument(f"seed must be an integer >= 0, got {root!r}")
+    scenario.check_limits(n, force=force)
     seeds = np.random.SeedSequence(root).spawn(n)
     results: list[ReplicationData] = []
     if executor is None:

@@ -9,7 +9,31 @@ policy (a preset plus overrides, with auto-accept forced on), cost rates,
 an optional initial backlog and a day-level busyness factor.
 
 Bad input raises :class:`~tierroute.errors.PolicyError` naming the file, the dotted
-path of each bad field and, for TOML and YAML files, its line.
+path of each bad field and, for TOML and YAML files, its line. Files are read within
+the bounds of :mod:`tierroute.policy.loading` (a regular file of at most 4 MiB).
+
+**Limits.** A valid scenario can still ask for more work than any run could do (a
+rate of 1e9 per hour, a 1,000-year horizon, a billion replications). Before running,
+:func:`~tierroute.planning.simulation.runner.simulate` calls
+:meth:`Scenario.check_limits`, which estimates the work and refuses, naming the
+field, a scenario past any of these:
+
+==========================  =================================================
+:data:`MAX_CONTACTS`        expected contacts per replication (arrivals over
+                            the horizon, plus the backlog): 2,000,000
+:data:`MAX_TOTAL_CONTACTS`  expected contacts × replications: 20,000,000
+:data:`MAX_REPLICATIONS`    replications: 10,000
+:data:`MAX_AGENTS`          agents (every group's count, largest count per
+                            interval, or its shifts' counts added): 100,000
+:data:`MAX_DURATION`        the horizon, ``max_drain`` and a backlog's ``age``:
+                            366 days
+:data:`MAX_INTERVALS`       intervals in the horizon (``horizon / interval``):
+                            50,000
+==========================  =================================================
+
+The simulator handles about 80,000 contacts a second per process, so the defaults
+allow runs of a few minutes. ``force=True`` (``tierroute simulate --force``)
+multiplies every limit by :data:`FORCE_FACTOR` (100).
 
 >>> s = Scenario.from_mapping({
 ...     "horizon": "2h", "interval": "30m",
@@ -28,7 +52,7 @@ import datetime as _dt
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -42,9 +66,16 @@ from pydantic import (
     model_validator,
 )
 
+from tierroute._args import int_in_range
+from tierroute.errors import InvalidArgument, PolicyError
 from tierroute.models import Channel, Severity
 from tierroute.planning.simulation._units import ClockTime, Duration
-from tierroute.planning.simulation.arrivals import ArrivalProfile, IntervalArrivals
+from tierroute.planning.simulation.arrivals import (
+    ArrivalProfile,
+    ConstantArrivals,
+    IntervalArrivals,
+    ScheduledArrivals,
+)
 from tierroute.planning.simulation.distributions import Distribution
 from tierroute.policy.loading import (
     LocatedError,
@@ -56,6 +87,13 @@ from tierroute.policy.loading import (
 from tierroute.policy.model import Policy
 
 __all__ = [
+    "FORCE_FACTOR",
+    "MAX_AGENTS",
+    "MAX_CONTACTS",
+    "MAX_DURATION",
+    "MAX_INTERVALS",
+    "MAX_REPLICATIONS",
+    "MAX_TOTAL_CONTACTS",
     "AgentGroup",
     "Backlog",
     "Break",
@@ -65,6 +103,21 @@ __all__ = [
     "Scenario",
     "Shift",
 ]
+
+MAX_CONTACTS: Final = 2_000_000
+"""Most expected contacts per replication (arrivals over the horizon plus backlog)."""
+MAX_TOTAL_CONTACTS: Final = 20_000_000
+"""Most expected contacts over all replications (a few minutes on one core)."""
+MAX_REPLICATIONS: Final = 10_000
+"""Most replications."""
+MAX_AGENTS: Final = 100_000
+"""Most agents over all groups."""
+MAX_DURATION: Final = 366 * 86_400.0
+"""Longest horizon, ``max_drain`` or backlog ``age``, in seconds (366 days)."""
+MAX_INTERVALS: Final = 50_000
+"""Most reporting intervals in the horizon."""
+FORCE_FACTOR: Final = 100
+"""What ``force=True`` (``--force``) multiplies every limit by."""
 
 _Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 _Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -339,9 +392,9 @@ class Scenario(_Frozen):
             VIP callbacks and service credits in the results.
         callback_acceptance: Share of customers who accept an offered VIP callback
             (they then wait off the line: they no longer abandon).
-        accounts: Customer accounts per tier; each contact of the tier belongs to
-            one of them, drawn at random (service credits count breaches per
-            account). A tier left out: every contact is its own account.
+        accounts: Customer accounts per tier (at most 10**12); each contact of the
+            tier belongs to one of them, drawn at random (service credits count
+            breaches per account). A tier left out: every contact is its own account.
         monthly_fee: Monthly fee per account, by tier, that service credits are a
             share of; 0 (the default) still reports the breaches that count.
     """
@@ -366,7 +419,7 @@ class Scenario(_Frozen):
     timezone: str = "UTC"
     track_promises: bool = True
     callback_acceptance: _Share = 0.5
-    accounts: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+    accounts: dict[str, Annotated[int, Field(ge=1, le=10**12)]] = Field(default_factory=dict)
     monthly_fee: dict[str, _Money] = Field(default_factory=dict)
 
     @field_validator("timezone")
@@ -389,6 +442,76 @@ class Scenario(_Frozen):
     def _check(self) -> Scenario:
         _cross_check(self)
         return self
+
+    def check_limits(self, replications: int | None = None, *, force: bool = False) -> None:
+        """Refuse a scenario whose run would be past the limits of the module
+        docstring (:data:`MAX_CONTACTS` and the others), before any work.
+
+        Args:
+            replications: The replications to run (default: the scenario's).
+            force: Multiply every limit by :data:`FORCE_FACTOR`.
+
+        Raises:
+            PolicyError: A limit is passed; ``location`` is the field to blame (the
+                stream, group or backlog contributing most when a total is past
+                its limit) and the one-line message says what was expected.
+            InvalidArgument: ``replications`` is not an integer >= 1, or ``force``
+                not a bool.
+
+        >>> s = Scenario.from_mapping({
+        ...     "horizon": "8h", "agents": [{"name": "team", "count": 3}],
+        ...     "streams": [{"name": "calls", "channel": "voice", "tiers": {"standard": 1},
+        ...                  "arrivals": {"rate_per_hour": 1e9},
+        ...                  "handle_time": {"kind": "exponential", "mean": 180}}]})
+        >>> s.check_limits()
+        Traceback (most recent call last):
+        ...
+        tierroute.errors.PolicyError: streams.0.arrivals.rate_per_hour: 8,000,000,000 expected ...
+        """
+        n = (
+            self.replications
+            if replications is None
+            else int_in_range(replications, "replications", 1)
+        )
+        if not isinstance(force, bool):
+            raise InvalidArgument(f"force must be True or False, got {force!r}")
+        scale = FORCE_FACTOR if force else 1
+        hint = (
+            f"even with force ({FORCE_FACTOR}x the defaults)"
+            if force
+            else f"force=True or --force raises the limits {FORCE_FACTOR}-fold"
+        )
+
+        def over(field: str, value: float, limit: float, unit: str, of: str = "") -> None:
+            if value > limit * scale:
+                raise PolicyError(
+                    f"{field}: {_count(value)} {unit} is past the limit of "
+                    f"{_count(limit * scale)}{of} ({hint})",
+                    location=field,
+                )
+
+        days = MAX_DURATION / 86_400.0
+        over("horizon", self.horizon / 86_400.0, days, "days", " days")
+        over("max_drain", (self.max_drain or 0.0) / 86_400.0, days, "days", " days")
+        for i, b in enumerate(self.backlog):
+            over(f"backlog.{i}.age", b.age / 86_400.0, days, "days", " days")
+        over("interval", self.n_intervals, MAX_INTERVALS, "intervals in the horizon")
+        groups = _agents_by_group(self)
+        field, most = max(groups, key=lambda g: g[1])
+        over(field, most, MAX_AGENTS, "agents")
+        over(field, math.fsum(g[1] for g in groups), MAX_AGENTS, "agents (all groups)")
+        sources = _contacts_by_source(self)
+        field, most = max(sources, key=lambda w: w[1])
+        over(field, most, MAX_CONTACTS, "expected contacts per replication")
+        total = math.fsum(w[1] for w in sources)
+        over(
+            field,
+            total,
+            MAX_CONTACTS,
+            "expected contacts per replication (all streams and backlogs)",
+        )
+        over("replications", n, MAX_REPLICATIONS, "replications")
+        over("replications", n * total, MAX_TOTAL_CONTACTS, "expected contacts (all replications)")
 
     # ------------------------------------------------------------------ loading
 
@@ -425,6 +548,50 @@ class Scenario(_Frozen):
     def json_schema(cls) -> dict[str, Any]:
         """The JSON Schema of a scenario file."""
         return cls.model_json_schema()
+
+
+def _count(value: float) -> str:
+    """A count for a message: ``1,234``; ``inf`` past the float range."""
+    return f"{value:,.0f}" if math.isfinite(value) else "inf"
+
+
+def _agents_by_group(s: Scenario) -> list[tuple[str, float]]:
+    """(field, agents) of each group: its count, largest count per interval or its
+    shifts' counts added."""
+    out: list[tuple[str, float]] = []
+    for i, g in enumerate(s.agents):
+        if g.count is not None:
+            out.append((f"agents.{i}.count", float(g.count)))
+        elif g.count_per_interval is not None:
+            out.append((f"agents.{i}.count_per_interval", float(max(g.count_per_interval))))
+        else:
+            out.append((f"agents.{i}.shifts", math.fsum(sh.count for sh in g.shifts)))
+    return out
+
+
+def _contacts_by_source(s: Scenario) -> list[tuple[str, float]]:
+    """(field, expected contacts per replication) of each stream and backlog, the
+    busyness factor having mean 1. A smooth profile's peaks count as whole Gaussians
+    (an upper bound)."""
+    out: list[tuple[str, float]] = []
+    hours = s.horizon / 3600.0
+    for i, st in enumerate(s.streams):
+        a, where = st.arrivals, f"streams.{i}.arrivals"
+        if isinstance(a, ConstantArrivals):
+            out.append((f"{where}.rate_per_hour", a.rate_per_hour * hours))
+        elif isinstance(a, IntervalArrivals):
+            out.append((f"{where}.per_interval", math.fsum(a.per_interval)))
+        elif isinstance(a, ScheduledArrivals):
+            out.append((f"{where}.times", float(len(a.times))))
+        else:
+            base = a.base_per_hour * hours
+            peaks = math.fsum(p.per_hour * p.width / 3600.0 for p in a.peaks) * math.sqrt(
+                2 * math.pi
+            )
+            field = f"{where}.base_per_hour" if base >= peaks else f"{where}.peaks"
+            out.append((field, base + peaks))
+    out += [(f"backlog.{i}.count", float(b.count)) for i, b in enumerate(s.backlog)]
+    return out
 
 
 def _policy_model(data: Mapping[str, Any]) -> Policy:

@@ -6,6 +6,11 @@ scalars and :class:`fractions.Fraction` (any :class:`numbers.Real`), and agent
 counts written as integral floats (``1e5``). Those are converted to the Python
 number they stand for; the shared rules then refuse ``bool``, NaN, infinities and
 integers too large for a float, and name the argument.
+
+Two limits keep the search for a staffing level finite and its arithmetic in
+range: traffic of at most :data:`MAX_TRAFFIC` erlangs (a hundred times the largest
+contact centre, where one search still takes milliseconds) and a surge of at most
+:data:`MAX_SURGE`.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import contextlib
 import math
 import numbers
 from collections.abc import Callable
+from typing import Final
 
 import numpy as np
 
@@ -21,6 +27,8 @@ from tierroute._args import finite_number, int_in_range
 from tierroute.errors import InvalidArgument
 
 __all__ = [
+    "MAX_SURGE",
+    "MAX_TRAFFIC",
     "agent_count",
     "fraction_open",
     "non_negative",
@@ -29,8 +37,16 @@ __all__ = [
     "positive",
     "probability",
     "shrinkage_share",
+    "staffed_traffic",
+    "surge_share",
     "traffic_of",
 ]
+
+MAX_TRAFFIC: Final = 10_000_000.0
+"""Most offered traffic, in erlangs, that a staffing level is searched for."""
+
+MAX_SURGE: Final = 10.0
+"""Largest surge: agents held for peaks, as a share of those needed (1,000 %)."""
 
 
 def _number(name: str, value: object, *, allow_inf: bool = False) -> float:
@@ -91,6 +107,24 @@ def shrinkage_share(name: str, value: object) -> float:
     if not 0.0 <= result < 1.0:
         raise InvalidArgument(f"{name} must be in [0, 1), got {value!r}")
     return result
+
+
+def surge_share(name: str, value: object) -> float:
+    """A number in ``[0, MAX_SURGE]``."""
+    result = _number(name, value)
+    if not 0.0 <= result <= MAX_SURGE:
+        raise InvalidArgument(f"{name} must be between 0 and {MAX_SURGE:g}, got {value!r}")
+    return result
+
+
+def staffed_traffic(name: str, traffic: float) -> float:
+    """``traffic`` (erlangs, checked ``>= 0``), refused above :data:`MAX_TRAFFIC`."""
+    if traffic > MAX_TRAFFIC:
+        raise InvalidArgument(
+            f"{name} is {traffic:.4g} erlangs; staffing is computed up to "
+            f"{MAX_TRAFFIC:,.0f} erlangs"
+        )
+    return traffic
 
 
 def optional(name: str, value: object, check: Callable[[str, object], float]) -> float | None:

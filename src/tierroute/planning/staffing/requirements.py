@@ -22,6 +22,8 @@ from tierroute.planning.staffing._checks import (
     positive,
     probability,
     shrinkage_share,
+    staffed_traffic,
+    surge_share,
     traffic_of,
 )
 from tierroute.planning.staffing.erlang import _erlang_a, _erlang_c, _occupancy
@@ -207,7 +209,7 @@ def _targets(
         optional("max_occupancy", max_occupancy, fraction_open),
         optional("patience", patience, non_negative_or_inf),
         shrinkage_share("shrinkage", shrinkage),
-        non_negative("surge", surge),
+        surge_share("surge", surge),
     )
 
 
@@ -254,7 +256,8 @@ def required_agents(
         max_occupancy: Largest acceptable occupancy in ``(0, 1]``, or ``None``.
         patience: Mean customer patience in seconds for Erlang A, or ``None``.
         shrinkage: Fraction of paid time not on the phones, in ``[0, 1)``.
-        surge: Extra fraction of agents held for peaks, ``>= 0``.
+        surge: Extra fraction of agents held for peaks, in ``[0, MAX_SURGE]``
+            (10, i.e. 1,000 %).
 
     Returns:
         A :class:`StaffingResult`; ``scheduled`` is
@@ -262,7 +265,8 @@ def required_agents(
 
     Raises:
         InvalidArgument: If an argument is invalid, both or neither of ``traffic``
-            and ``arrival_rate`` are given, or no staffing within
+            and ``arrival_rate`` are given, the traffic is above ``MAX_TRAFFIC``
+            (10,000,000 erlangs), or no staffing within
             ``A + 100 sqrt(A) + 1000`` agents meets the targets (e.g.
             ``max_abandon=0`` with finite patience at huge loads).
 
@@ -303,10 +307,10 @@ def _load(traffic: object, arrival_rate: object, aht: float) -> tuple[float, flo
             f"traffic={traffic!r}, arrival_rate={arrival_rate!r}"
         )
     if traffic is not None:
-        erlangs = non_negative("traffic", traffic)
+        erlangs = staffed_traffic("traffic", non_negative("traffic", traffic))
         return erlangs, erlangs / aht
     rate = non_negative("arrival_rate", arrival_rate)
-    return traffic_of(rate, aht), rate
+    return staffed_traffic("arrival_rate * aht", traffic_of(rate, aht)), rate
 
 
 def required_agents_by_interval(
@@ -347,7 +351,8 @@ def required_agents_by_interval(
 
     Raises:
         InvalidArgument: If an argument or a forecast value (named ``forecast[i]``)
-            is invalid, or ``aht`` has a different length than ``forecast``.
+            is invalid, an interval's traffic is above ``MAX_TRAFFIC``, or ``aht``
+            has a different length than ``forecast``.
 
     Runtime complexity: one :func:`required_agents` per distinct
     ``(volume, aht)`` pair.
@@ -385,9 +390,9 @@ def required_agents_by_interval(
     rate_is_given = rates
     results: list[StaffingResult] = []
     memo: dict[tuple[float, float], StaffingResult] = {}
-    for value, handle_time in zip(values, handle, strict=True):
+    for i, (value, handle_time) in enumerate(zip(values, handle, strict=True)):
         rate = value if rate_is_given else value / length
-        traffic_of(rate, handle_time)
+        staffed_traffic(f"forecast[{i}] * aht", traffic_of(rate, handle_time))
         key = (rate, handle_time)
         result = memo.get(key)
         if result is None:
