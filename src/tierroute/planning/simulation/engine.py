@@ -388,10 +388,10 @@ class _Run:
         """Fire router timer entry ``timer`` and every other one due by its time, as
         one decision, as the router's own ``advance(at)`` would (stale timers do
         nothing)."""
-        at, _, _, kind, ver, obj = timer
-        if obj.stamp != ver:  # cancelled: most are steps of contacts answered since
+        if timer[5].stamp != timer[4]:  # cancelled: most are steps of contacts answered since
             self.timers_popped += 1
             return  # a live timer due at the same time is next, and fires those after it
+        at, _, _, kind, ver, obj = timer
         heap = self.heap
         fire = self.fire_timer
         out = Decisions()
