@@ -328,7 +328,7 @@ class Operation:
 
         Raises:
             InvalidArgument: A spec argument is not an :class:`AgentSpec` or
-                :class:`ContactSpec`.
+                :class:`ContactSpec`, or an argument cannot be read.
         """
         kind, args = self._kind, self.args
         if kind.plain:
@@ -336,7 +336,14 @@ class Operation:
         out = {}  # a loop, not a comprehension: this runs per journaled call
         for name, encode in kind.encoders:
             if name in args:
-                out[name] = encode(args[name])
+                try:
+                    out[name] = encode(args[name])
+                except TierRouteError:
+                    raise
+                except Exception as exc:  # a hostile argument (e.g. a failing mapping)
+                    raise InvalidArgument(
+                        f"{self.name}: {name} cannot be encoded ({exc!r})"
+                    ) from exc
         return out
 
     @classmethod
@@ -384,6 +391,12 @@ def perform(
     on to the caller (it carries those offers too). The journal writes what took
     effect; the driver logs it.
 
+    A refused call (a :class:`~tierroute.errors.TierRouteError` other than a
+    :class:`~tierroute.errors.JournalError`) costs its caller that call only: the
+    journal and the driver carry on. Anything else the router raises is an
+    invariant failure (a bug: its state is unknown), and a ``JournalError`` an I/O
+    or invariant failure of the journal; both stop the journal and the driver.
+
     Args:
         router: The router whose time tells whether timers fired.
         op: The call.
@@ -394,6 +407,7 @@ def perform(
 
     Raises:
         TierRouteError: What the call raised.
+        Exception: An invariant failure of the router, passed on untouched.
     """
     before = router.now
     try:

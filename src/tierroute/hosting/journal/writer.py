@@ -47,7 +47,7 @@ from tierroute.errors import (
     TierRouteError,
     TornRecordWarning,
 )
-from tierroute.hosting.journal.codec import call_payload, dumps
+from tierroute.hosting.journal.codec import call_args, call_payload
 from tierroute.hosting.journal.files import cleanup, lock, write_segment
 from tierroute.hosting.journal.recovery import replay
 from tierroute.hosting.operations import Operation, perform
@@ -144,12 +144,16 @@ class JournaledRouter:
     When a call omits ``now``, it is read from ``clock`` (else from the router's
     own clock); the journal records the resolved time either way.
 
-    If writing or syncing a record fails, the call raises
-    :class:`~tierroute.errors.JournalError` and the journaled router refuses every
-    later call: the in-memory router is then ahead of the journal. Reopen the
-    journal to continue from what is on disk. The same happens if the router raises
-    something other than a :class:`~tierroute.errors.TierRouteError` (a bug), since
-    its state is then unknown.
+    A call the router refuses (any :class:`~tierroute.errors.TierRouteError`) or the
+    journal cannot encode (an argument that is not JSON data or not valid Unicode:
+    :class:`~tierroute.errors.InvalidArgument`, checked before the call is applied)
+    changes nothing and the journal carries on. Only two failures stop it, each
+    raised as a :class:`~tierroute.errors.JournalError` that says which: an *I/O
+    failure* (writing or syncing a record failed: the in-memory router is then
+    ahead of the journal) and an *invariant failure* (the router raised something
+    other than a ``TierRouteError``, a bug: its state is unknown). The journaled
+    router then refuses every later call; reopen the journal to continue from what
+    is on disk.
 
     Not thread-safe, like the router; see :class:`tierroute.hosting.driver.RouterDriver`.
     """
@@ -172,10 +176,10 @@ class JournaledRouter:
     _next_auto: tuple[int | None, int | None]
     _dirty: bool
     _last_sync: float
-    _failed: BaseException | None
+    _failed: JournalError | None
     _closed: bool
     _staged: Operation | None
-    _staged_args: str
+    _staged_args: bytes
     replayed: int
     """Number of records replayed on top of the snapshot when the journal was opened."""
 
@@ -263,7 +267,7 @@ class JournaledRouter:
         self._failed = None
         self._closed = False
         self._staged = None
-        self._staged_args = ""
+        self._staged_args = b""
         self.replayed = start.replayed
         if start.version != fmt.FORMAT_VERSION:
             try:
@@ -337,31 +341,34 @@ class JournaledRouter:
             The offers the call made.
 
         Raises:
-            InvalidArgument: The arguments cannot be journaled (not JSON data);
-                nothing was applied.
-            TierRouteError: What the router method raises.
-            JournalError: Writing or syncing failed, or an earlier call failed so.
+            InvalidArgument: The arguments cannot be journaled (not JSON data, or
+                not valid Unicode); nothing was applied.
+            TierRouteError: What the router method raises; the journal goes on.
+            JournalError: Writing or syncing failed (an I/O failure), the router
+                raised something other than a ``TierRouteError`` (an invariant
+                failure: a bug), or an earlier call failed so. The message says which.
             RoutingStateError: The journal is closed.
         """
         self._usable()
+        if not isinstance(op, Operation):
+            raise InvalidArgument(f"op must be an Operation, got {type(op).__name__}")
         if op.now is None and self._clock is not None:
-            op = op.at(self._clock())
-        data = op.encode()
-        try:
-            self._staged_args = dumps(data)
-        except (TypeError, ValueError) as exc:
-            raise InvalidArgument(
-                f"the call cannot be journaled: its arguments (attributes included) must "
-                f"be JSON data ({exc})"
-            ) from None
+            try:
+                op = op.at(self._clock())
+            except Exception as exc:  # the host's clock failed: nothing has changed
+                raise InvalidArgument(f"the journal's clock() raised {exc!r}") from exc
+        self._staged_args = call_args(op)  # refused here, before anything changes
         self._staged = op
         try:
             return perform(self._router, op, self._append)
         except TierRouteError:
-            raise
-        except Exception as exc:
-            self._failed = exc  # the router failed in an unknown state: stop
-            raise
+            raise  # refused by the router (or a JournalError, already recorded)
+        except Exception as exc:  # a bug: the router's state is unknown
+            raise self._fail(
+                "invariant failure",
+                f"the router raised {exc!r} applying {op.name} (a bug in tierroute); "
+                "its state is unknown — reopen the journal to continue from what is on disk",
+            ) from exc
 
     def add_agent(
         self,
@@ -481,10 +488,9 @@ class JournaledRouter:
             fd = os.open(seg, os.O_WRONLY | os.O_APPEND)
             end = os.fstat(fd).st_size
         except OSError as exc:
-            self._failed = exc
-            raise JournalError(
-                f"{self._folder}: checkpoint written but cannot be opened ({exc}); "
-                "reopen the journal"
+            raise self._fail(
+                "I/O failure",
+                f"checkpoint written but cannot be opened ({exc}); reopen the journal",
             ) from exc
         old = self._fd
         self._fd, self._gen, self._end = fd, gen, end
@@ -531,14 +537,21 @@ class JournaledRouter:
         if self._failed is not None:
             raise JournalError(
                 f"{self._folder}: the journaled router stopped after an earlier failure "
-                f"({self._failed!r}); reopen the journal to continue from what is on disk"
+                f"({self._failed}); reopen the journal to continue from what is on disk"
             )
+
+    def _fail(self, kind: str, problem: str) -> JournalError:
+        """Stop the journaled router: ``kind`` is ``"I/O failure"`` or ``"invariant
+        failure"``. Returns the error to raise, chained by the caller to its cause."""
+        err = JournalError(f"{self._folder}: {kind}: {problem}")
+        self._failed = err
+        return err
 
     def _append(self, op: Operation, offers: list[Offer]) -> None:
         """Journal what took effect (the sink of :func:`perform`): ``op`` itself,
         encoded before it was applied, or the ``advance`` of timers that fired before
         it was found invalid."""
-        args = self._staged_args if op is self._staged else dumps(op.encode())
+        args = self._staged_args if op is self._staged else call_args(op)
         seq = self._seq + 1
         buf = fmt.frame(call_payload(seq, op.name, self._router.now, args, offers))
         try:
@@ -547,12 +560,12 @@ class JournaledRouter:
                 n = os.write(self._fd, view)
                 view = view[n:]
         except OSError as exc:
-            self._failed = exc
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, self._end)
-            raise JournalError(
-                f"{self._folder}: journal write failed ({exc}); the call took effect in "
-                "memory only — reopen the journal to continue from what is on disk"
+            raise self._fail(
+                "I/O failure",
+                f"journal write failed ({exc}); the call took effect in memory only — "
+                "reopen the journal to continue from what is on disk",
             ) from exc
         self._seq = seq
         self._end += len(buf)
@@ -573,10 +586,10 @@ class JournaledRouter:
         try:
             _fdatasync(self._fd)
         except OSError as exc:
-            self._failed = exc
-            raise JournalError(
-                f"{self._folder}: journal sync failed ({exc}); records may be lost — "
-                "reopen the journal to continue from what is on disk"
+            raise self._fail(
+                "I/O failure",
+                f"journal sync failed ({exc}); records may be lost — "
+                "reopen the journal to continue from what is on disk",
             ) from exc
         self._dirty = False
         self._last_sync = self._timer()
