@@ -36,9 +36,11 @@ from tierroute import (
     ContactSpec,
     InvalidArgument,
     Policy,
+    PromiseTracker,
     Router,
     TierRouteError,
     UnknownId,
+    prestige,
 )
 from tierroute.hosting.driver import RouterDriver
 from tierroute.hosting.journal import JournaledRouter, recover
@@ -440,6 +442,65 @@ def test_refusing_a_huge_attribute_payload_costs_no_more_than_the_limit() -> Non
         r.submit(C(attributes=huge), now=NOW)
     with pytest.raises(InvalidArgument, match="bytes"):
         r.submit(C(attributes={"a": "x" * 10**8}), now=NOW)
+
+
+# ---------------------------------------------------------------------- the tracker
+
+
+def tracked() -> tuple[Router, PromiseTracker]:
+    r = Router(prestige(), start=0.0)
+    tracker = PromiseTracker(r)
+    r.add_agent(A(agent_id="ana"), presence="ready", now=0.0)
+    r.submit(C(contact_id="c1", attributes={"account": "acme"}), now=1.0)
+    r.advance(6.0)  # as busy_router(): "backwards" (5.0) is before it
+    return r, tracker
+
+
+@pytest.mark.parametrize("label", [*COMMON, "zero", "str"])
+def test_tracker_constructor_refuses_hostile_arguments(label: str) -> None:
+    value = {"zero": 0.0, "str": "60"}.get(label, COMMON.get(label))
+    r = Router(prestige(), start=0.0)
+    before = state(r)
+    with pytest.raises(InvalidArgument, match="window_s"):
+        PromiseTracker(r, window_s=value)
+    if label not in {"zero", "str"}:
+        with pytest.raises(InvalidArgument, match="router"):
+            PromiseTracker(value)
+        if value is not None:
+            with pytest.raises(InvalidArgument, match="promises"):
+                PromiseTracker(r, value)
+    assert state(r) == before
+    PromiseTracker(r)  # nothing was attached by the refused ones
+
+
+@pytest.mark.parametrize("label", list(LOOKUP))
+def test_tracker_accept_callback_refuses_a_hostile_id(label: str) -> None:
+    r, tracker = tracked()
+    before = state(r)
+    with pytest.raises(TierRouteError) as info:
+        tracker.accept_callback(LOOKUP[label], now=2.0)
+    assert isinstance(info.value, LOOKUP_ERRORS)
+    assert state(r) == before
+
+
+@pytest.mark.parametrize("label", list(NOW_VALUES))
+def test_tracker_times_refuse_hostile_values(label: str) -> None:
+    r, tracker = tracked()
+    before = state(r)
+    value = NOW_VALUES[label]
+    if label != "backwards":  # a past time is a fine window end for attainment
+        with pytest.raises(InvalidArgument, match="now"):
+            tracker.attainment(value)
+    with pytest.raises(InvalidArgument, match="now"):
+        tracker.accept_callback("c1", now=value)
+    assert state(r) == before
+
+
+def test_tracker_credits_refuse_hostile_fees() -> None:
+    _, tracker = tracked()
+    for fees in (None, ["acme"], {"acme": NAN}, {"acme": HUGE}, {"acme": -1.0}, {1: 1.0}):
+        with pytest.raises(InvalidArgument):
+            tracker.credits(fees)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------- the journal
