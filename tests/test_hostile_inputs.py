@@ -544,7 +544,64 @@ def test_journal_refuses_what_is_not_an_operation(tmp_path: Path) -> None:
     check_journal_healthy(jr, tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("path", SURROGATE),
+        ("path", 5),
+        ("path", b"j"),
+        ("path", ""),
+        ("sync", ["os"]),
+        ("group_ms", NAN),
+        ("group_ms", HUGE),
+        ("group_ms", "5"),
+        ("checkpoint_records", 0),
+        ("checkpoint_bytes", 1.5),
+        ("init", "router"),
+        ("clock", 5),
+        ("timer", None),
+    ],
+)
+def test_journal_open_refuses_hostile_options(tmp_path: Path, option: str, value: Any) -> None:
+    options: dict[str, Any] = {"path": tmp_path / "j", "init": Router()}
+    options[option] = value
+    with pytest.raises(InvalidArgument, match=option):
+        JournaledRouter.open(**options)
+    assert not (tmp_path / "j").exists()
+
+
+@pytest.mark.parametrize(
+    "args", [["offer_id"], "offer_id", 5, {"offer_id": "o2", 1: 2}, {("offer_id",): "o2"}]
+)
+def test_operations_refuse_hostile_argument_records(args: Any) -> None:
+    with pytest.raises(InvalidArgument, match="accept"):
+        Operation("accept", args, NOW)
+    for name in (["accept"], None, SURROGATE, 5):
+        with pytest.raises(InvalidArgument, match="operation"):
+            Operation(name, {"offer_id": "o2"}, NOW)  # type: ignore[arg-type]
+
+
 # ---------------------------------------------------------------------- the driver
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("router", None),
+        ("on_offers", 5),
+        ("clock", "now"),
+        ("rate", NAN),
+        ("rate", HUGE),
+        ("rate", 0),
+        ("on_applied", ["f"]),
+        ("snapshot_path", 5),
+    ],
+)
+def test_driver_refuses_hostile_options(option: str, value: Any) -> None:
+    options: dict[str, Any] = {"router": Router()}
+    options[option] = value
+    with pytest.raises(InvalidArgument, match=option):
+        RouterDriver(**options)
 
 
 def driver_run(target: Router | JournaledRouter) -> list[str]:

@@ -127,6 +127,8 @@ class RouterDriver:
         for name, fn in (("on_offers", on_offers), ("clock", clock), ("on_applied", on_applied)):
             if fn is not None and not callable(fn):
                 raise InvalidArgument(f"{name} must be callable, got {fn!r}")
+        if snapshot_path is not None and not isinstance(snapshot_path, str | os.PathLike):
+            raise InvalidArgument(f"snapshot_path must be a path or None, got {snapshot_path!r}")
         self._router = router
         self._journal = router if isinstance(router, JournaledRouter) else None
         # How an event is applied: through the journal, or on the bare router.

@@ -240,7 +240,8 @@ class Operation:
             router's clock, the journal's clock, the driver's time).
 
     Raises:
-        InvalidArgument: Unknown operation, or an argument missing or unknown.
+        InvalidArgument: Unknown operation, ``args`` not a mapping, or an argument
+            missing or unknown.
 
     >>> Operation("transfer", {"contact_id": "c1", "language": None}, 4.0)
     Operation('transfer', {'contact_id': 'c1', 'language': None}, now=4.0)
@@ -265,6 +266,8 @@ class Operation:
             kind = _kind(name)  # raises the error that names the operations
         if args is None:
             given: dict[str, Any] = {}
+        elif not isinstance(args, Mapping):
+            raise InvalidArgument(f"{name} arguments must be a mapping, got {args!r}")
         elif kind.optional:
             given = {k: v for k, v in args.items() if v is not KEEP}
         else:
@@ -273,7 +276,8 @@ class Operation:
         # keys == names: the common case, checked first as it is the cheapest
         if keys != kind.names and not kind.required <= keys <= kind.names:
             hint = f" (optional: {sorted(kind.optional)})" if kind.optional else ""
-            raise InvalidArgument(f"{name} needs {sorted(kind.required)}{hint}, got {sorted(keys)}")
+            got = sorted(keys, key=str)  # keys of any type: say what they are
+            raise InvalidArgument(f"{name} needs {sorted(kind.required)}{hint}, got {got}")
         self._kind = kind
         self.name = name
         self.args = given

@@ -40,6 +40,7 @@ from types import TracebackType
 from typing import Any, Final, Literal, NamedTuple
 
 import tierroute.hosting.journal.format as fmt
+from tierroute._args import finite_number
 from tierroute.errors import (
     InvalidArgument,
     JournalError,
@@ -63,15 +64,24 @@ _fdatasync: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
 
 
 def _check_options(
+    path: str | os.PathLike[str],
     sync: str,
     group_ms: float,
     checkpoint_records: int | None,
     checkpoint_bytes: int | None,
     init: Router | None,
+    clock: Callable[[], float] | None,
+    timer: Callable[[], float],
 ) -> None:
+    try:  # a str or path-like the file system can name
+        named = isinstance(os.fspath(path), str) and bool(os.fsencode(path))
+    except (TypeError, UnicodeEncodeError):
+        named = False
+    if not named:
+        raise InvalidArgument(f"path must be a file system path, got {path!r}")
     if sync not in _SYNC_POLICIES:
         raise InvalidArgument(f"sync must be one of {list(_SYNC_POLICIES)}, got {sync!r}")
-    if isinstance(group_ms, bool) or not isinstance(group_ms, int | float) or group_ms < 0:
+    if finite_number(group_ms, "group_ms") < 0:
         raise InvalidArgument(f"group_ms must be a number >= 0, got {group_ms!r}")
     for name, limit in (
         ("checkpoint_records", checkpoint_records),
@@ -83,6 +93,10 @@ def _check_options(
             raise InvalidArgument(f"{name} must be an integer >= 1 or None, got {limit!r}")
     if init is not None and not isinstance(init, Router):
         raise InvalidArgument(f"init must be a Router, got {type(init).__name__}")
+    if clock is not None and not callable(clock):
+        raise InvalidArgument(f"clock must be callable, got {clock!r}")
+    if not callable(timer):
+        raise InvalidArgument(f"timer must be callable, got {timer!r}")
 
 
 class _Start(NamedTuple):
@@ -228,7 +242,9 @@ class JournaledRouter:
                 diverged.
             InvalidArgument: A bad option.
         """
-        _check_options(sync, group_ms, checkpoint_records, checkpoint_bytes, init)
+        _check_options(
+            path, sync, group_ms, checkpoint_records, checkpoint_bytes, init, clock, timer
+        )
         folder = Path(path)
         if init is not None:
             folder.mkdir(parents=True, exist_ok=True)
