@@ -372,6 +372,54 @@ def test_router_errors_go_to_the_caller_and_the_driver_goes_on() -> None:
     asyncio.run(main())
 
 
+def test_a_bad_argument_fails_its_call_only() -> None:
+    async def main() -> None:
+        async with RouterDriver(Router()) as driver:
+            for call in (
+                lambda: driver.add_agent(AgentSpec("a", languages=None)),  # type: ignore[arg-type]
+                lambda: driver.add_agent(AgentSpec(["a"])),  # type: ignore[arg-type]
+                lambda: driver.add_agent(AgentSpec("a", attributes=[1, 2])),  # type: ignore[arg-type]
+                lambda: driver.submit(ContactSpec("\ud800", "voice", "standard")),
+                lambda: driver.submit(ContactSpec("c", "voice", "standard", arrived_at=10**400)),
+                lambda: driver.apply("advance"),  # type: ignore[arg-type]
+            ):
+                with pytest.raises(InvalidArgument):
+                    await call()
+                assert driver.running
+            await driver.add_agent(AgentSpec("a"), presence="ready")
+            [offer] = await driver.submit(ContactSpec("c1", "voice", "standard"))
+            assert offer.agent_id == "a"
+
+    asyncio.run(main())
+
+
+def test_a_router_bug_stops_the_driver() -> None:
+    reported: list[dict[str, Any]] = []
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: reported.append(ctx))
+        router = Router()
+        driver = RouterDriver(router)
+        await driver.start()
+        await driver.add_agent(AgentSpec("a"), presence="ready")
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("an invariant does not hold")
+
+        router._submit_trusted = broken  # type: ignore[method-assign]
+        with pytest.raises(AssertionError):
+            await driver.submit(ContactSpec("c1", "voice", "standard"))
+        with pytest.raises(RoutingStateError, match="stopped after an error"):
+            await driver.submit(ContactSpec("c2", "voice", "standard"))
+        assert not driver.running
+        with pytest.raises(RoutingStateError) as info:
+            await driver.stop()
+        assert isinstance(info.value.__cause__, AssertionError)
+
+    asyncio.run(main())
+    assert [type(r["exception"]) for r in reported] == [AssertionError]
+
+
 def test_on_offers_errors_are_reported_not_fatal() -> None:
     reported: list[dict[str, Any]] = []
 

@@ -401,6 +401,59 @@ def test_a_failed_write_stops_the_journaled_router(tmp_path: Path) -> None:
     assert recover(folder).snapshot() == on_disk
 
 
+def test_a_refused_call_never_stops_the_journal(tmp_path: Path) -> None:
+    folder = tmp_path / "j"
+    jr = journaled(folder, 30)
+    for bad in (
+        lambda: jr.advance(10**400),  # OverflowError inside float() once
+        lambda: jr.add_agent(AgentSpec("x", languages=None), now=jr.now),  # TypeError once
+        lambda: jr.add_agent(AgentSpec(["x"]), now=jr.now),  # type: ignore[arg-type]
+        lambda: jr.submit(ContactSpec("\ud800", "voice", "standard"), now=jr.now),
+        lambda: jr.accept("o1\ud800", now=jr.now),  # a lookup the journal cannot write
+        lambda: jr.add_agent(AgentSpec("x", attributes={"s": {1}}), now=jr.now),
+    ):
+        with pytest.raises(InvalidArgument):
+            bad()
+        assert jr._failed is None
+    run(jr, 30, 40)  # the journal carries on
+    live = jr.snapshot()
+    jr.close()
+    assert recover(folder).snapshot() == live
+
+
+def test_an_invariant_failure_stops_the_journal_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "j"
+    jr = journaled(folder, 30)
+    on_disk = jr.snapshot()
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("an invariant does not hold")  # a bug inside the router
+
+    monkeypatch.setattr(jr.router, "_advance_trusted", broken)
+    with pytest.raises(JournalError, match="invariant failure") as info:
+        jr.advance(jr.now + 1)
+    assert isinstance(info.value.__cause__, AssertionError)
+    assert "I/O" not in str(info.value)
+    with pytest.raises(JournalError, match=r"earlier failure.*invariant failure"):
+        jr.submit(ContactSpec("z", "voice", "standard"), now=jr.now + 2)
+    jr.close()
+    assert recover(folder).snapshot() == on_disk
+
+
+def test_an_io_failure_says_so(tmp_path: Path) -> None:
+    folder = tmp_path / "j"
+    jr = journaled(folder, 5)
+    os.close(jr._fd)
+    with pytest.raises(JournalError, match="I/O failure: journal write failed"):
+        jr.advance(jr.now + 1)
+    with pytest.raises(JournalError, match=r"earlier failure.*I/O failure"):
+        jr.advance(jr.now + 2)
+    jr._fd = os.open(os.devnull, os.O_RDONLY)
+    jr.close()
+
+
 # ---------------------------------------------------------------------- compaction
 
 

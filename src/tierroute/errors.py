@@ -19,7 +19,8 @@ class                      also a                         raised when
                                                           an expired offer)
 ``JournalError``           ``OSError``                    a journal cannot be used (none
                                                           there, locked by another
-                                                          process, a write or sync failed)
+                                                          process, a write or sync failed,
+                                                          the router failed an invariant)
 ``JournalCorrupt``         ``OSError``                    a journal file is damaged other
                                                           than by a torn last record
 ``JournalVersionError``    ``OSError``, ``ValueError``    a journal was written in a
@@ -37,7 +38,10 @@ are ``UnknownId`` errors; ``JournalCorrupt``, ``JournalVersionError`` and
 ``TornRecordWarning`` (a ``RuntimeWarning``), when a journal's torn last record (the
 process died while writing it) is dropped.
 
-A router call that raises leaves the router exactly as it was.
+A router call that raises leaves the router exactly as it was (unless timers due at
+its ``now`` fired first: see ``TierRouteError.offers``). A journaled router or a
+driver goes on after any ``TierRouteError`` but a ``JournalError``; anything else the
+router raises is a bug, which stops them.
 
 >>> from tierroute.errors import UnknownAgent
 >>> try:
@@ -140,7 +144,9 @@ class RoutingStateError(TierRouteError, RuntimeError):
 
 class JournalError(TierRouteError, OSError):
     """The journal cannot be used: missing, locked by another process, a write or
-    sync failed, or (subclasses) its content is damaged, newer or inconsistent."""
+    sync failed (an *I/O failure*), the router raised something other than a
+    :class:`TierRouteError` (an *invariant failure*), or (subclasses) its content is
+    damaged, newer or inconsistent. The message says which."""
 
 
 class JournalCorrupt(JournalError):

@@ -18,6 +18,10 @@ from typing import Any, Final, NamedTuple
 __all__ = [
     "KEEP",
     "LIVE_CHANNELS",
+    "MAX_ATTRIBUTE_BYTES",
+    "MAX_ATTRIBUTE_DEPTH",
+    "MAX_CAPACITY",
+    "MAX_CONCURRENT",
     "AgentSpec",
     "AgentState",
     "AgentStatus",
@@ -106,6 +110,22 @@ class ContactState(StrEnum):
     IN_SERVICE = "in_service"
 
 
+MAX_ATTRIBUTE_BYTES: Final = 16 * 1024
+"""Largest ``attributes`` payload of an agent or contact: bytes of its compact JSON
+(``separators=(",", ":")``, UTF-8). The router keeps it for the contact's life and
+writes it into every snapshot and journal record that carries it."""
+
+MAX_ATTRIBUTE_DEPTH: Final = 8
+"""Deepest nesting of an ``attributes`` payload: the mapping itself is level 1, a
+list or mapping inside it level 2, and so on."""
+
+MAX_CAPACITY: Final = 1_000_000
+"""Largest agent ``capacity`` in units (an agent has 100 by default)."""
+
+MAX_CONCURRENT: Final = 10_000
+"""Largest number of concurrent contacts an agent may take on one channel."""
+
+
 @dataclass(frozen=True, slots=True)
 class AgentSpec:
     """An agent's profile.
@@ -113,13 +133,21 @@ class AgentSpec:
     Args:
         agent_id: Unique id of the agent.
         skills: Skill name → proficiency (1 … the policy's ``max_proficiency``).
-        languages: Languages the agent serves in.
+        languages: Languages the agent serves in: a tuple, list, set or frozenset
+            of strings.
         seniority: Seniority level, an index into the policy's ``seniority_levels``
             or one of their names (``"junior"``, ``"senior"``, ``"expert"`` by default).
-        channels: Channel → maximum concurrent contacts on that channel. A channel
-            left out is not handled by the agent.
-        capacity: Capacity units; each channel costs the policy's ``cost`` per contact.
-        attributes: Free-form data carried through untouched.
+        channels: Channel → maximum concurrent contacts on that channel
+            (0 … :data:`MAX_CONCURRENT`). A channel left out is not handled by the agent.
+        capacity: Capacity units (1 … :data:`MAX_CAPACITY`); each channel costs the
+            policy's ``cost`` per contact.
+        attributes: Free-form data carried through untouched, or ``None``. It must be
+            JSON data, since snapshots and the journal hold it: a mapping with string
+            keys whose values are strings, integers within 64 bits, finite floats,
+            booleans, ``None``, lists (or tuples) and dicts of the same. Its compact
+            JSON takes at most :data:`MAX_ATTRIBUTE_BYTES` bytes (16 KiB) and it nests
+            at most :data:`MAX_ATTRIBUTE_DEPTH` levels (8). It is kept, not copied: do
+            not change it after the call.
 
     >>> AgentSpec("ana", skills={"billing": 4}, languages=("en", "fr")).seniority
     0
@@ -152,7 +180,10 @@ class ContactSpec:
             the tier's relaxation ladder starts with a concierge step.
         arrived_at: When the customer arrived (e.g. entered the IVR); defaults to
             the submit time. The priority key is built from it.
-        attributes: Free-form data carried through untouched.
+        attributes: Free-form data carried through untouched, or ``None``; the same
+            rules as :attr:`AgentSpec.attributes` (JSON data, at most
+            :data:`MAX_ATTRIBUTE_BYTES` bytes and :data:`MAX_ATTRIBUTE_DEPTH` levels).
+            The promise tracker reads its ``"account"``.
 
     >>> ContactSpec("c1", "voice", "elite", value=0.9, skills={"billing": 3}).severity
     <Severity.P3: 3>

@@ -42,7 +42,7 @@ from types import TracebackType
 from typing import Any, Final, NamedTuple
 
 from tierroute._args import finite_number
-from tierroute.errors import InvalidArgument, JournalError, RoutingStateError
+from tierroute.errors import InvalidArgument, JournalError, RoutingStateError, TierRouteError
 from tierroute.hosting.journal import JournaledRouter, save_snapshot
 from tierroute.hosting.operations import Operation, perform
 from tierroute.models import KEEP, AgentSpec, ContactSpec, Keep, Offer, Presence
@@ -127,6 +127,8 @@ class RouterDriver:
         for name, fn in (("on_offers", on_offers), ("clock", clock), ("on_applied", on_applied)):
             if fn is not None and not callable(fn):
                 raise InvalidArgument(f"{name} must be callable, got {fn!r}")
+        if snapshot_path is not None and not isinstance(snapshot_path, str | os.PathLike):
+            raise InvalidArgument(f"snapshot_path must be a path or None, got {snapshot_path!r}")
         self._router = router
         self._journal = router if isinstance(router, JournaledRouter) else None
         # How an event is applied: through the journal, or on the bare router.
@@ -241,13 +243,18 @@ class RouterDriver:
             The offers the call made.
 
         Raises:
-            InvalidArgument: ``op`` carries a time.
+            InvalidArgument: ``op`` is not an :class:`Operation` or carries a time.
             RoutingStateError: The driver is not running.
-            TierRouteError: What the router method raises.
+            TierRouteError: What the router method raises: that call fails, the
+                driver goes on. A :class:`~tierroute.errors.JournalError` (an I/O or
+                invariant failure of the journal) stops the driver, and so does
+                anything else the router raises (a bug: its state is unknown).
 
         A caller cancelled before its event is applied withdraws it; once applied,
         the event stands (its offers still go to ``on_offers``).
         """
+        if not isinstance(op, Operation):
+            raise InvalidArgument(f"op must be an Operation, got {type(op).__name__}")
         if op.now is not None:
             raise InvalidArgument(f"the driver sets the time of a call; got now={op.now!r}")
         if not self._accepting or self._queue is None or self._loop is None:
@@ -390,14 +397,18 @@ class RouterDriver:
             return
         try:
             offers = perform(self.router, event.op.at(now), self._took_effect, self._via)
-        except Exception as exc:
+        except TierRouteError as exc:
             future.set_exception(exc)
             if isinstance(exc, JournalError):
                 raise  # the journal is unusable: stop rather than run unjournaled
-            # Due timers may have fired before the event was found invalid (not
-            # expected: _tick fires them first); perform() reported that advance.
+            # A refused call fails its caller only. Due timers may have fired before
+            # it was found invalid (not expected: _tick fires them first); perform()
+            # reported that advance.
             self._log_effect()
             return
+        except Exception as exc:
+            future.set_exception(exc)
+            raise  # an invariant failure: the router's state is unknown, stop
         future.set_result(offers)
         self._log_effect()
 

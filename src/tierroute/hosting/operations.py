@@ -240,7 +240,8 @@ class Operation:
             router's clock, the journal's clock, the driver's time).
 
     Raises:
-        InvalidArgument: Unknown operation, or an argument missing or unknown.
+        InvalidArgument: Unknown operation, ``args`` not a mapping, or an argument
+            missing or unknown.
 
     >>> Operation("transfer", {"contact_id": "c1", "language": None}, 4.0)
     Operation('transfer', {'contact_id': 'c1', 'language': None}, now=4.0)
@@ -265,6 +266,8 @@ class Operation:
             kind = _kind(name)  # raises the error that names the operations
         if args is None:
             given: dict[str, Any] = {}
+        elif not isinstance(args, Mapping):
+            raise InvalidArgument(f"{name} arguments must be a mapping, got {args!r}")
         elif kind.optional:
             given = {k: v for k, v in args.items() if v is not KEEP}
         else:
@@ -273,7 +276,8 @@ class Operation:
         # keys == names: the common case, checked first as it is the cheapest
         if keys != kind.names and not kind.required <= keys <= kind.names:
             hint = f" (optional: {sorted(kind.optional)})" if kind.optional else ""
-            raise InvalidArgument(f"{name} needs {sorted(kind.required)}{hint}, got {sorted(keys)}")
+            got = sorted(keys, key=str)  # keys of any type: say what they are
+            raise InvalidArgument(f"{name} needs {sorted(kind.required)}{hint}, got {got}")
         self._kind = kind
         self.name = name
         self.args = given
@@ -328,7 +332,7 @@ class Operation:
 
         Raises:
             InvalidArgument: A spec argument is not an :class:`AgentSpec` or
-                :class:`ContactSpec`.
+                :class:`ContactSpec`, or an argument cannot be read.
         """
         kind, args = self._kind, self.args
         if kind.plain:
@@ -336,7 +340,14 @@ class Operation:
         out = {}  # a loop, not a comprehension: this runs per journaled call
         for name, encode in kind.encoders:
             if name in args:
-                out[name] = encode(args[name])
+                try:
+                    out[name] = encode(args[name])
+                except TierRouteError:
+                    raise
+                except Exception as exc:  # a hostile argument (e.g. a failing mapping)
+                    raise InvalidArgument(
+                        f"{self.name}: {name} cannot be encoded ({exc!r})"
+                    ) from exc
         return out
 
     @classmethod
@@ -384,6 +395,12 @@ def perform(
     on to the caller (it carries those offers too). The journal writes what took
     effect; the driver logs it.
 
+    A refused call (a :class:`~tierroute.errors.TierRouteError` other than a
+    :class:`~tierroute.errors.JournalError`) costs its caller that call only: the
+    journal and the driver carry on. Anything else the router raises is an
+    invariant failure (a bug: its state is unknown), and a ``JournalError`` an I/O
+    or invariant failure of the journal; both stop the journal and the driver.
+
     Args:
         router: The router whose time tells whether timers fired.
         op: The call.
@@ -394,6 +411,7 @@ def perform(
 
     Raises:
         TierRouteError: What the call raised.
+        Exception: An invariant failure of the router, passed on untouched.
     """
     before = router.now
     try:

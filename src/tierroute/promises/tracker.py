@@ -34,6 +34,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any, Final
 
+from tierroute._args import finite_number, finite_time
 from tierroute.errors import InvalidArgument, RoutingStateError
 from tierroute.models import Channel, Severity
 from tierroute.promises.credits import Credit, compute_credits
@@ -139,8 +140,10 @@ class PromiseTracker:
         window_s: Length of the window :meth:`attainment` looks back over.
 
     Raises:
-        InvalidArgument: The policy has no promises, a target names an unknown tier,
-            or the router already has a tracker.
+        InvalidArgument: ``router`` is not a router, ``promises`` not a
+            ``PromisePolicy``, ``window_s`` not a finite number > 0; the policy has no
+            promises, a target names an unknown tier, or the router already has a
+            tracker.
     """
 
     kind: Final = "promises"
@@ -149,10 +152,16 @@ class PromiseTracker:
     def __init__(
         self, router: Attachable, promises: PromisePolicy | None = None, *, window_s: float = 3600.0
     ) -> None:
+        if not callable(getattr(router, "_attach_hook", None)):
+            raise InvalidArgument(f"router must be a Router, got {type(router).__name__}")
         promises = promises if promises is not None else router.policy.promises
         if promises is None:
             raise InvalidArgument("the router's policy has no promises; pass promises=")
-        if not window_s > 0:
+        if not isinstance(promises, PromisePolicy):
+            raise InvalidArgument(
+                f"promises must be a PromisePolicy or None, got {type(promises).__name__}"
+            )
+        if finite_number(window_s, "window_s") <= 0:
             raise InvalidArgument(f"window_s must be > 0, got {window_s!r}")
         tiers = router.policy.tier_names
         unknown = sorted({t.tier for t in promises.targets} - set(tiers))
@@ -338,8 +347,12 @@ class PromiseTracker:
 
     def attainment(self, now: float | None = None) -> dict[tuple[str, str], float]:
         """Share of promises attained per (tier, kind) among those decided in the last
-        ``window_s`` seconds (abandoned ones excluded)."""
-        t = self._port.now if now is None else now
+        ``window_s`` seconds (abandoned ones excluded).
+
+        Raises:
+            InvalidArgument: ``now`` is not a finite number of seconds >= 0.
+        """
+        t = self._port.now if now is None else finite_time(now, "now")
         self._prune(t)
         tally: dict[tuple[str, str], list[int]] = {}
         for _, tier, _, kind, ok in self._recent:

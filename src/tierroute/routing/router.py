@@ -25,11 +25,11 @@ naive oracle in the test suite applies the same rules by full scans.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from heapq import heappush
 from typing import Any
 
-from tierroute._args import finite_number, finite_time, int_in_range, text
+from tierroute._args import attributes, finite_number, finite_time, int_in_range, text
 from tierroute.errors import (
     DuplicateId,
     InvalidArgument,
@@ -41,6 +41,8 @@ from tierroute.errors import (
 )
 from tierroute.models import (
     KEEP,
+    MAX_CAPACITY,
+    MAX_CONCURRENT,
     AgentSpec,
     AgentState,
     AgentStatus,
@@ -175,7 +177,10 @@ class Router(Engine):
         if now is None:
             if self._clock is None:
                 raise InvalidArgument("now is required: the router was created without a clock")
-            now = self._clock()
+            try:
+                now = self._clock()
+            except Exception as exc:  # the host's clock failed: nothing has changed
+                raise InvalidArgument(f"the router's clock() raised {exc!r}") from exc
             name = "clock()"
         else:
             name = "now"
@@ -229,10 +234,11 @@ class Router(Engine):
         if not isinstance(spec, AgentSpec):
             raise InvalidArgument(f"spec must be an AgentSpec, got {type(spec).__name__}")
         pres = self._presence(presence)
-        if spec.agent_id in self._agents:
-            raise DuplicateId(f"agent {spec.agent_id!r} is already registered")
+        aid = text(spec.agent_id, "agent_id")
+        if aid in self._agents:
+            raise DuplicateId(f"agent {aid!r} is already registered")
         fields = self._check_agent_spec(spec)
-        return self._add_agent_trusted(spec.agent_id, fields, pres, t)
+        return self._add_agent_trusted(aid, fields, pres, t)
 
     def remove_agent(self, agent_id: str, *, now: float | None = None) -> Decisions:
         """Forget a logged-out agent.
@@ -318,12 +324,15 @@ class Router(Engine):
         aid = text(spec.agent_id, "agent_id")
         skills = self._check_skills(spec.skills, f"agent {aid!r} skills")
         langs = spec.languages
-        if isinstance(langs, str) or not isinstance(langs, Iterable):
-            raise InvalidArgument(f"agent {aid!r} languages must be strings, got {langs!r}")
+        # Collections only: an iterator would be used up by this check.
+        if not isinstance(langs, tuple | list | set | frozenset):
+            raise InvalidArgument(
+                f"agent {aid!r} languages must be a tuple, list or set of strings, got {langs!r}"
+            )
         for lang in langs:
             text(lang, f"agent {aid!r} languages")
         sen = self._check_seniority(spec.seniority, f"agent {aid!r} seniority")
-        cap = int_in_range(spec.capacity, f"agent {aid!r} capacity", 1)
+        cap = int_in_range(spec.capacity, f"agent {aid!r} capacity", 1, MAX_CAPACITY)
         if not isinstance(spec.channels, Mapping) or not spec.channels:
             raise InvalidArgument(
                 f"agent {aid!r} channels must map channel -> max concurrent, got {spec.channels!r}"
@@ -331,13 +340,16 @@ class Router(Engine):
         maxc = [0] * len(CHANNELS)
         for ch, n in spec.channels.items():
             ci = self._channel(ch, f"agent {aid!r} channels")
-            maxc[ci] = int_in_range(n, f"agent {aid!r} channels[{ch!s}]", 0)
+            maxc[ci] = int_in_range(n, f"agent {aid!r} channels[{ch!s}]", 0, MAX_CONCURRENT)
             if n and self._c.cost[ci] > cap:
                 raise InvalidArgument(
                     f"agent {aid!r} can never take {ch!s}: it costs {self._c.cost[ci]} "
                     f"units and the agent's capacity is {cap}"
                 )
-        return skills, frozenset(langs), sen, tuple(maxc), cap, spec.attributes
+        attrs = spec.attributes
+        if attrs is not None:
+            attributes(attrs, f"agent {aid!r} attributes")
+        return skills, frozenset(langs), sen, tuple(maxc), cap, attrs
 
     # ------------------------------------------------------------------ contacts
 
@@ -399,8 +411,8 @@ class Router(Engine):
             if arrived > t:
                 raise InvalidArgument(f"{what} arrived_at={arrived!r} is after now={t!r}")
         attrs = contact.attributes
-        if attrs is not None and not isinstance(attrs, Mapping):
-            raise InvalidArgument(f"{what} attributes must be a mapping or None, got {attrs!r}")
+        if attrs is not None:  # the common case, None, costs this test only
+            attributes(attrs, f"{what} attributes")
         return self._submit_trusted(
             cid, ch, tier, value, sev, skills, lang, sen, conc, t, arrived, attrs
         )

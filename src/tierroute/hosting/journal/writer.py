@@ -40,6 +40,7 @@ from types import TracebackType
 from typing import Any, Final, Literal, NamedTuple
 
 import tierroute.hosting.journal.format as fmt
+from tierroute._args import finite_number
 from tierroute.errors import (
     InvalidArgument,
     JournalError,
@@ -47,7 +48,7 @@ from tierroute.errors import (
     TierRouteError,
     TornRecordWarning,
 )
-from tierroute.hosting.journal.codec import call_payload, dumps
+from tierroute.hosting.journal.codec import call_args, call_payload
 from tierroute.hosting.journal.files import cleanup, lock, write_segment
 from tierroute.hosting.journal.recovery import replay
 from tierroute.hosting.operations import Operation, perform
@@ -63,15 +64,24 @@ _fdatasync: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
 
 
 def _check_options(
+    path: str | os.PathLike[str],
     sync: str,
     group_ms: float,
     checkpoint_records: int | None,
     checkpoint_bytes: int | None,
     init: Router | None,
+    clock: Callable[[], float] | None,
+    timer: Callable[[], float],
 ) -> None:
+    try:  # a str or path-like the file system can name
+        named = isinstance(os.fspath(path), str) and bool(os.fsencode(path))
+    except (TypeError, UnicodeEncodeError):
+        named = False
+    if not named:
+        raise InvalidArgument(f"path must be a file system path, got {path!r}")
     if sync not in _SYNC_POLICIES:
         raise InvalidArgument(f"sync must be one of {list(_SYNC_POLICIES)}, got {sync!r}")
-    if isinstance(group_ms, bool) or not isinstance(group_ms, int | float) or group_ms < 0:
+    if finite_number(group_ms, "group_ms") < 0:
         raise InvalidArgument(f"group_ms must be a number >= 0, got {group_ms!r}")
     for name, limit in (
         ("checkpoint_records", checkpoint_records),
@@ -83,6 +93,10 @@ def _check_options(
             raise InvalidArgument(f"{name} must be an integer >= 1 or None, got {limit!r}")
     if init is not None and not isinstance(init, Router):
         raise InvalidArgument(f"init must be a Router, got {type(init).__name__}")
+    if clock is not None and not callable(clock):
+        raise InvalidArgument(f"clock must be callable, got {clock!r}")
+    if not callable(timer):
+        raise InvalidArgument(f"timer must be callable, got {timer!r}")
 
 
 class _Start(NamedTuple):
@@ -144,12 +158,16 @@ class JournaledRouter:
     When a call omits ``now``, it is read from ``clock`` (else from the router's
     own clock); the journal records the resolved time either way.
 
-    If writing or syncing a record fails, the call raises
-    :class:`~tierroute.errors.JournalError` and the journaled router refuses every
-    later call: the in-memory router is then ahead of the journal. Reopen the
-    journal to continue from what is on disk. The same happens if the router raises
-    something other than a :class:`~tierroute.errors.TierRouteError` (a bug), since
-    its state is then unknown.
+    A call the router refuses (any :class:`~tierroute.errors.TierRouteError`) or the
+    journal cannot encode (an argument that is not JSON data or not valid Unicode:
+    :class:`~tierroute.errors.InvalidArgument`, checked before the call is applied)
+    changes nothing and the journal carries on. Only two failures stop it, each
+    raised as a :class:`~tierroute.errors.JournalError` that says which: an *I/O
+    failure* (writing or syncing a record failed: the in-memory router is then
+    ahead of the journal) and an *invariant failure* (the router raised something
+    other than a ``TierRouteError``, a bug: its state is unknown). The journaled
+    router then refuses every later call; reopen the journal to continue from what
+    is on disk.
 
     Not thread-safe, like the router; see :class:`tierroute.hosting.driver.RouterDriver`.
     """
@@ -172,10 +190,10 @@ class JournaledRouter:
     _next_auto: tuple[int | None, int | None]
     _dirty: bool
     _last_sync: float
-    _failed: BaseException | None
+    _failed: JournalError | None
     _closed: bool
     _staged: Operation | None
-    _staged_args: str
+    _staged_args: bytes
     replayed: int
     """Number of records replayed on top of the snapshot when the journal was opened."""
 
@@ -224,7 +242,9 @@ class JournaledRouter:
                 diverged.
             InvalidArgument: A bad option.
         """
-        _check_options(sync, group_ms, checkpoint_records, checkpoint_bytes, init)
+        _check_options(
+            path, sync, group_ms, checkpoint_records, checkpoint_bytes, init, clock, timer
+        )
         folder = Path(path)
         if init is not None:
             folder.mkdir(parents=True, exist_ok=True)
@@ -263,7 +283,7 @@ class JournaledRouter:
         self._failed = None
         self._closed = False
         self._staged = None
-        self._staged_args = ""
+        self._staged_args = b""
         self.replayed = start.replayed
         if start.version != fmt.FORMAT_VERSION:
             try:
@@ -337,31 +357,34 @@ class JournaledRouter:
             The offers the call made.
 
         Raises:
-            InvalidArgument: The arguments cannot be journaled (not JSON data);
-                nothing was applied.
-            TierRouteError: What the router method raises.
-            JournalError: Writing or syncing failed, or an earlier call failed so.
+            InvalidArgument: The arguments cannot be journaled (not JSON data, or
+                not valid Unicode); nothing was applied.
+            TierRouteError: What the router method raises; the journal goes on.
+            JournalError: Writing or syncing failed (an I/O failure), the router
+                raised something other than a ``TierRouteError`` (an invariant
+                failure: a bug), or an earlier call failed so. The message says which.
             RoutingStateError: The journal is closed.
         """
         self._usable()
+        if not isinstance(op, Operation):
+            raise InvalidArgument(f"op must be an Operation, got {type(op).__name__}")
         if op.now is None and self._clock is not None:
-            op = op.at(self._clock())
-        data = op.encode()
-        try:
-            self._staged_args = dumps(data)
-        except (TypeError, ValueError) as exc:
-            raise InvalidArgument(
-                f"the call cannot be journaled: its arguments (attributes included) must "
-                f"be JSON data ({exc})"
-            ) from None
+            try:
+                op = op.at(self._clock())
+            except Exception as exc:  # the host's clock failed: nothing has changed
+                raise InvalidArgument(f"the journal's clock() raised {exc!r}") from exc
+        self._staged_args = call_args(op)  # refused here, before anything changes
         self._staged = op
         try:
             return perform(self._router, op, self._append)
         except TierRouteError:
-            raise
-        except Exception as exc:
-            self._failed = exc  # the router failed in an unknown state: stop
-            raise
+            raise  # refused by the router (or a JournalError, already recorded)
+        except Exception as exc:  # a bug: the router's state is unknown
+            raise self._fail(
+                "invariant failure",
+                f"the router raised {exc!r} applying {op.name} (a bug in tierroute); "
+                "its state is unknown — reopen the journal to continue from what is on disk",
+            ) from exc
 
     def add_agent(
         self,
@@ -481,10 +504,9 @@ class JournaledRouter:
             fd = os.open(seg, os.O_WRONLY | os.O_APPEND)
             end = os.fstat(fd).st_size
         except OSError as exc:
-            self._failed = exc
-            raise JournalError(
-                f"{self._folder}: checkpoint written but cannot be opened ({exc}); "
-                "reopen the journal"
+            raise self._fail(
+                "I/O failure",
+                f"checkpoint written but cannot be opened ({exc}); reopen the journal",
             ) from exc
         old = self._fd
         self._fd, self._gen, self._end = fd, gen, end
@@ -531,14 +553,21 @@ class JournaledRouter:
         if self._failed is not None:
             raise JournalError(
                 f"{self._folder}: the journaled router stopped after an earlier failure "
-                f"({self._failed!r}); reopen the journal to continue from what is on disk"
+                f"({self._failed}); reopen the journal to continue from what is on disk"
             )
+
+    def _fail(self, kind: str, problem: str) -> JournalError:
+        """Stop the journaled router: ``kind`` is ``"I/O failure"`` or ``"invariant
+        failure"``. Returns the error to raise, chained by the caller to its cause."""
+        err = JournalError(f"{self._folder}: {kind}: {problem}")
+        self._failed = err
+        return err
 
     def _append(self, op: Operation, offers: list[Offer]) -> None:
         """Journal what took effect (the sink of :func:`perform`): ``op`` itself,
         encoded before it was applied, or the ``advance`` of timers that fired before
         it was found invalid."""
-        args = self._staged_args if op is self._staged else dumps(op.encode())
+        args = self._staged_args if op is self._staged else call_args(op)
         seq = self._seq + 1
         buf = fmt.frame(call_payload(seq, op.name, self._router.now, args, offers))
         try:
@@ -547,12 +576,12 @@ class JournaledRouter:
                 n = os.write(self._fd, view)
                 view = view[n:]
         except OSError as exc:
-            self._failed = exc
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, self._end)
-            raise JournalError(
-                f"{self._folder}: journal write failed ({exc}); the call took effect in "
-                "memory only — reopen the journal to continue from what is on disk"
+            raise self._fail(
+                "I/O failure",
+                f"journal write failed ({exc}); the call took effect in memory only — "
+                "reopen the journal to continue from what is on disk",
             ) from exc
         self._seq = seq
         self._end += len(buf)
@@ -573,10 +602,10 @@ class JournaledRouter:
         try:
             _fdatasync(self._fd)
         except OSError as exc:
-            self._failed = exc
-            raise JournalError(
-                f"{self._folder}: journal sync failed ({exc}); records may be lost — "
-                "reopen the journal to continue from what is on disk"
+            raise self._fail(
+                "I/O failure",
+                f"journal sync failed ({exc}); records may be lost — "
+                "reopen the journal to continue from what is on disk",
             ) from exc
         self._dirty = False
         self._last_sync = self._timer()
