@@ -45,6 +45,7 @@ __all__ = [
     "record_of",
     "row_of",
     "seconds",
+    "step",
     "string",
 ]
 
@@ -89,7 +90,10 @@ def integer(low: int, high: int = MAX_INT) -> Rule:
     def rule(value: Any, name: str) -> int:
         if type(value) is int and low <= value <= high:
             return value
-        return int_in_range(value, name, low, high)
+        out = int_in_range(value, name, low, None if high == MAX_INT else high)
+        if out > high:
+            raise InvalidArgument(f"{name} must be an integer below 2**63, got {_show(value)}")
+        return out
 
     return rule
 
@@ -177,10 +181,16 @@ def dict_of(key: Rule, rule: Rule) -> Rule:
             try:
                 out[key(k, "")] = rule(v, "")
             except InvalidArgument as exc:
-                raise inside(f"{name}[{_show(k)}]", exc) from None
+                raise inside(name + step(k), exc) from None
         return out
 
     return read
+
+
+def step(key: Any) -> str:
+    """The step of a path to the value under ``key`` of an object: ``.key``, or
+    ``['key']`` for a key that is not an identifier."""
+    return f".{key}" if isinstance(key, str) and key.isidentifier() else f"[{_show(key)}]"
 
 
 def row_of(*rules: Rule) -> Rule:
@@ -251,7 +261,7 @@ def json_data(value: Any, name: str) -> Any:
     >>> json_data({"a": [float("nan")]}, "attributes")
     Traceback (most recent call last):
     ...
-    tierroute.errors.InvalidArgument: attributes['a'][0] must be a finite number, got nan
+    tierroute.errors.InvalidArgument: attributes.a[0] must be a finite number, got nan
     """
     try:
         return _json(value, 0)
@@ -311,6 +321,6 @@ def _json(value: Any, depth: int) -> Any:
             try:
                 obj[_json(k, depth)] = _json(v, depth + 1)
             except InvalidArgument as exc:
-                raise inside(f"[{_show(k)}]", exc) from None
+                raise inside(step(k), exc) from None
         return obj
     raise InvalidArgument(f" must be JSON data, got {_show(value)}")

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final, get_args
 
 from tierroute._schema import (
@@ -57,6 +57,7 @@ from tierroute.promises.credits import Credit, compute_credits
 from tierroute.promises.model import (
     CallbackOffer,
     EscalationEvent,
+    EscalationLadder,
     PromiseEvent,
     PromiseKind,
     PromisePolicy,
@@ -240,6 +241,18 @@ _STATE: Final[dict[str, Rule]] = {
     "timers": array_of(_timer),
 }
 _READ_STATE: Final = record_of(_STATE)
+
+
+def _ladder_of(ladders: Sequence[EscalationLadder], tier: str, sev: Severity) -> int | None:
+    """The index of the escalation ladder of a contact (as :meth:`on_submit` picks it)."""
+    return next(
+        (
+            i
+            for i, x in enumerate(ladders)
+            if x.severity == sev and (not x.tiers or tier in x.tiers)
+        ),
+        None,
+    )
 
 
 class PromiseTracker:
@@ -575,9 +588,10 @@ class PromiseTracker:
         return tracker
 
     def _check_state(self, state: dict[str, Any]) -> None:
-        """Refuse state read by :data:`_STATE` that does not match the router."""
+        """Refuse state read by :data:`_STATE` that does not match the router: what
+        is kept of a contact must be of a live contact, and what it copied from the
+        contact (tier, channel, severity, account, arrival) must match it."""
         port = self._port
-        tiers = set(port.policy.tier_names)
         ladders = self._p.escalation
 
         def contacts(section: str, ids: list[str]) -> set[str]:
@@ -588,15 +602,29 @@ class PromiseTracker:
                 seen.add(cid)
             return seen
 
+        def mine(c: ContactView) -> tuple[str, Severity, Any]:
+            account = None if c.attributes is None else c.attributes.get("account")
+            return c.tier.name, _SEVERITY_OF[c.sev], account
+
         contacts("open", [cid for cid, _ in state["open"]])
-        for i, (_, rows) in enumerate(state["open"]):
+        for i, (cid, rows) in enumerate(state["open"]):
+            c = port.contact(cid)
+            tier, sev, account = mine(c)
+            want = {2: account, 3: tier, 4: CHANNELS[c.ch], 5: sev}
             for j, row in enumerate(rows):
-                if row[3] not in tiers:
-                    raise InvalidArgument(f".open[{i}][1][{j}][3]: unknown tier {row[3]!r}")
+                for k, value in want.items():
+                    if row[k] != value:
+                        raise InvalidArgument(
+                            f".open[{i}][1][{j}][{k}]: contact {cid!r} has {value!r}"
+                        )
         contacts("escalations", [row[0] for row in state["escalations"]])
-        for i, (_, ladder, tier, _, _, index, _) in enumerate(state["escalations"]):
-            if ladder >= len(ladders) or index >= len(ladders[ladder].steps) or tier not in tiers:
-                raise InvalidArgument(f".escalations[{i}]: no ladder {ladder} step {index}")
+        for i, (cid, ladder, tier, sev, arrived, index, _) in enumerate(state["escalations"]):
+            c = port.contact(cid)
+            for k, value in ((2, mine(c)[0]), (3, mine(c)[1]), (4, c.arrived_at)):
+                if (tier, sev, arrived)[k - 2] != value:
+                    raise InvalidArgument(f".escalations[{i}][{k}]: contact {cid!r} has {value!r}")
+            if ladder != _ladder_of(ladders, tier, sev) or index >= len(ladders[ladder].steps):
+                raise InvalidArgument(f".escalations[{i}]: no ladder {ladder} step {index} here")
         checks = contacts("callback_checks", state["callback_checks"])
         offered = contacts("callbacks_offered", state["callbacks_offered"])
         late = set(state["callbacks_late"])
