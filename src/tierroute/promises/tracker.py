@@ -589,44 +589,46 @@ class PromiseTracker:
 
     def _check_state(self, state: dict[str, Any]) -> None:
         """Refuse state read by :data:`_STATE` that does not match the router: what
-        is kept of a contact must be of a live contact, and what it copied from the
-        contact (tier, channel, severity, account, arrival) must match it."""
-        port = self._port
+        is kept of a contact must be of a live contact, once, and what it copied from
+        the contact (tier, channel, severity, account, arrival) must be the contact's."""
+        live = self._port.live_contact
         ladders = self._p.escalation
+        ladder_of: dict[tuple[str, Severity], int | None] = {}
 
-        def contacts(section: str, ids: list[str]) -> set[str]:
-            seen: set[str] = set()
-            for i, cid in enumerate(ids):
-                if cid in seen or port.live_contact(cid) is None:
+        def contacts(section: str, rows: list[Any]) -> dict[str, ContactView]:
+            found: dict[str, ContactView] = {}
+            for i, row in enumerate(rows):
+                cid = row if type(row) is str else row[0]
+                c = live(cid)
+                if c is None or cid in found:
                     raise InvalidArgument(f".{section}[{i}]: contact {cid!r} is twice or not live")
-                seen.add(cid)
-            return seen
+                found[cid] = c
+            return found
 
-        def mine(c: ContactView) -> tuple[str, Severity, Any]:
-            account = None if c.attributes is None else c.attributes.get("account")
-            return c.tier.name, _SEVERITY_OF[c.sev], account
-
-        contacts("open", [cid for cid, _ in state["open"]])
-        for i, (cid, rows) in enumerate(state["open"]):
-            c = port.contact(cid)
-            tier, sev, account = mine(c)
-            want = {2: account, 3: tier, 4: CHANNELS[c.ch], 5: sev}
+        found = contacts("open", state["open"]).values()
+        for i, ((cid, rows), c) in enumerate(zip(state["open"], found, strict=True)):
+            copied = [
+                None if c.attributes is None else c.attributes.get("account"),
+                c.tier.name,
+                CHANNELS[c.ch],
+                _SEVERITY_OF[c.sev],
+            ]
             for j, row in enumerate(rows):
-                for k, value in want.items():
-                    if row[k] != value:
-                        raise InvalidArgument(
-                            f".open[{i}][1][{j}][{k}]: contact {cid!r} has {value!r}"
-                        )
-        contacts("escalations", [row[0] for row in state["escalations"]])
-        for i, (cid, ladder, tier, sev, arrived, index, _) in enumerate(state["escalations"]):
-            c = port.contact(cid)
-            for k, value in ((2, mine(c)[0]), (3, mine(c)[1]), (4, c.arrived_at)):
-                if (tier, sev, arrived)[k - 2] != value:
-                    raise InvalidArgument(f".escalations[{i}][{k}]: contact {cid!r} has {value!r}")
-            if ladder != _ladder_of(ladders, tier, sev) or index >= len(ladders[ladder].steps):
+                if row[2:6] != copied:
+                    k = next(k for k in range(4) if row[2 + k] != copied[k])
+                    where = f".open[{i}][1][{j}][{2 + k}]"
+                    raise InvalidArgument(f"{where}: contact {cid!r} has {copied[k]!r}")
+        found = contacts("escalations", state["escalations"]).values()
+        for i, (row, c) in enumerate(zip(state["escalations"], found, strict=True)):
+            _, ladder, tier, sev, arrived, index, _ = row
+            if (tier, sev, arrived) != (c.tier.name, c.sev, c.arrived_at):
+                raise InvalidArgument(f".escalations[{i}]: not as contact {c.id!r} has it")
+            if (tier, sev) not in ladder_of:
+                ladder_of[tier, sev] = _ladder_of(ladders, tier, sev)
+            if ladder != ladder_of[tier, sev] or index >= len(ladders[ladder].steps):
                 raise InvalidArgument(f".escalations[{i}]: no ladder {ladder} step {index} here")
-        checks = contacts("callback_checks", state["callback_checks"])
-        offered = contacts("callbacks_offered", state["callbacks_offered"])
+        checks = set(contacts("callback_checks", state["callback_checks"]))
+        offered = set(contacts("callbacks_offered", state["callbacks_offered"]))
         late = set(state["callbacks_late"])
         if offered & checks or not late <= checks or len(late) != len(state["callbacks_late"]):
             raise InvalidArgument(

@@ -34,6 +34,11 @@ version 2 keeps every hook under ``hooks``.
 
 Either stage raises :class:`~tierroute.errors.InvalidArgument` naming the place,
 e.g. ``snapshot.works[3].agent``; nothing else escapes, under ``python -O`` too.
+
+A new field of a section is its line in the section's table (``_AGENT``,
+``_CONTACT``, ``_WORK``, ``_TOP``; the tracker's in
+:mod:`tierroute.promises.tracker`), its value in :func:`dump` and its use in
+``_build``; snapshots written before it need a migration that adds it.
 """
 
 from __future__ import annotations
@@ -226,7 +231,11 @@ def load(cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | Non
         except InvalidArgument as exc:
             raise InvalidArgument(f"corrupt router snapshot: snapshot{exc}") from None
         try:
-            r = cls(_policy(snap["policy"]), clock=clock, start=snap["now"])
+            policy = _policy(snap["policy"])
+        except InvalidArgument as exc:
+            raise InvalidArgument(f"corrupt router snapshot: {exc}") from None
+        r = cls(policy, clock=clock, start=snap["now"])  # a bad clock is the caller's
+        try:
             _read_agents(r, snap)
             _read_works(r, snap, _read_contacts(r, snap))
             _read_timers(r, snap)
