@@ -116,9 +116,12 @@ def rich_router() -> Router:
     return r
 
 
-@pytest.fixture(scope="module")
+RICH: dict[str, Any] = json.loads(json.dumps(rich_router().snapshot()))
+
+
+@pytest.fixture
 def rich() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(json.dumps(rich_router().snapshot()))
+    data: dict[str, Any] = copy.deepcopy(RICH)
     return data
 
 
@@ -275,11 +278,7 @@ HOSTILE: list[tuple[str, Any]] = [
 ]
 
 
-def hostile_cases(snap: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, Any]]:
-    return [(path, name, value) for path in representative_paths(snap) for name, value in HOSTILE]
-
-
-RICH = json.loads(json.dumps(rich_router().snapshot()))
+CASES = [(path, name, value) for path in representative_paths(RICH) for name, value in HOSTILE]
 
 
 def test_the_hostile_table_covers_every_field() -> None:
@@ -304,8 +303,8 @@ def test_the_hostile_table_covers_every_field() -> None:
 
 @pytest.mark.parametrize(
     ("path", "name", "value"),
-    hostile_cases(RICH),
-    ids=[f"{path_text(p)}={n}" for p, n, _ in hostile_cases(RICH)],
+    CASES,
+    ids=[f"{path_text(p)}={n}" for p, n, _ in CASES],
 )
 def test_a_hostile_value_is_refused_naming_its_place(
     path: tuple[Any, ...], name: str, value: Any
@@ -321,24 +320,23 @@ def test_a_hostile_value_is_refused_naming_its_place(
         refused(bad, "corrupt router snapshot", path_text(path))
 
 
-def records(snap: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """The paths of the closed records of a snapshot (one of each kind)."""
-    return [
-        (),
-        ("seq",),
-        ("counts",),
-        ("agents", 0),
-        ("contacts", 0),
-        ("detached", 0),
-        ("works", 0),
-        ("hooks", "promises"),
-    ]
+# The closed records of a snapshot, one of each kind.
+RECORDS: list[tuple[Any, ...]] = [
+    (),
+    ("seq",),
+    ("counts",),
+    ("agents", 0),
+    ("contacts", 0),
+    ("detached", 0),
+    ("works", 0),
+    ("hooks", "promises"),
+]
 
 
 @pytest.mark.parametrize(
     ("path", "key"),
-    [(p, k) for p in records(RICH) for k in get(RICH, p)],
-    ids=[f"{path_text(p)}.{k}" for p in records(RICH) for k in get(RICH, p)],
+    [(p, k) for p in RECORDS for k in get(RICH, p)],
+    ids=[f"{path_text(p)}.{k}" for p in RECORDS for k in get(RICH, p)],
 )
 def test_a_missing_field_is_refused(path: tuple[Any, ...], key: str) -> None:
     bad = copy.deepcopy(RICH)
@@ -349,7 +347,7 @@ def test_a_missing_field_is_refused(path: tuple[Any, ...], key: str) -> None:
     refused(bad, f"{path_text((*path, key))} is missing")
 
 
-@pytest.mark.parametrize("path", records(RICH), ids=path_text)
+@pytest.mark.parametrize("path", RECORDS, ids=path_text)
 def test_an_unknown_field_is_refused(path: tuple[Any, ...]) -> None:
     bad = copy.deepcopy(RICH)
     get(bad, path)["colour"] = "red"

@@ -8,9 +8,10 @@ Two layers:
   contacts and registered agents, each agent's own figures (``AgentRT._check``:
   load within capacity, counts by channel, work its presence allows), no agent left
   available beside a contact it could take, counters ahead of every id and timer.
-  It is O(n log n) and :func:`~tierroute.routing._snapshot.load` runs it on every
-  restore, so it raises :class:`Broken` explicitly (``python -O`` strips asserts)
-  and names the object at fault.
+  It is linear (in contacts, offers, timers, and agents per queue) and
+  :func:`~tierroute.routing._snapshot.load` runs it on every restore, so it raises
+  :class:`Broken` explicitly (``python -O`` strips asserts) and names what is at
+  fault.
 - :func:`check` adds the index that the engine derives from those facts: each
   structure checks itself (``Sig._check``, ``Group._check`` -> ``Bucket._check`` ->
   ``Pool._check`` in :mod:`tierroute.routing._state`) against full scans of the
@@ -48,8 +49,8 @@ class Broken(AssertionError):
 
     Args:
         message: Which, and for what.
-        where: The agent, contact or work at fault, or the name of a counter
-            (``"seq.offer"``), or ``None``.
+        where: The agent, contact or work at fault, or the snapshot entry the
+            invariant is about (``"seq.offer"``, ``"counts"``), or ``None``.
     """
 
     def __init__(self, message: str, where: object = None) -> None:
