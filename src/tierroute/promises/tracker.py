@@ -31,17 +31,36 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, get_args
 
 from tierroute._args import finite_number, finite_time
+from tierroute._schema import (
+    Rule,
+    array_of,
+    choice,
+    count,
+    flag,
+    inside,
+    integer,
+    json_data,
+    json_object,
+    number,
+    optional,
+    record_of,
+    row_of,
+    seconds,
+    string,
+)
 from tierroute.errors import InvalidArgument, RoutingStateError
 from tierroute.models import Channel, Severity
 from tierroute.promises.credits import Credit, compute_credits
 from tierroute.promises.model import (
     CallbackOffer,
     EscalationEvent,
+    EscalationLadder,
     PromiseEvent,
+    PromiseKind,
     PromisePolicy,
 )
 from tierroute.promises.targets import TargetTable, promise_targets
@@ -129,6 +148,112 @@ class _CallbackCheck:
 
     def fire(self, now: float) -> None:
         self.owner._callback_due(self.c, now, None)
+
+
+# ---------------------------------------------------------------------- snapshot schema
+# What :meth:`PromiseTracker.load_state` reads: one rule per field (see
+# tierroute._schema); rows are the arrays :meth:`PromiseTracker.dump_state` writes.
+
+_CHANNEL_OF: Final = {c.value: c for c in Channel}
+_SEVERITY_OF: Final = {int(s): s for s in Severity}
+_KIND: Final = choice(get_args(PromiseKind))
+_CHANNEL_NAME: Final = choice(_CHANNEL_OF)
+_SEV: Final = integer(1, 4)
+
+
+def _channel(value: Any, name: str) -> Channel:
+    """A channel name, read as the :class:`~tierroute.models.Channel`."""
+    return _CHANNEL_OF[_CHANNEL_NAME(value, name)]
+
+
+def _severity(value: Any, name: str) -> Severity:
+    """A severity 1..4, read as the :class:`~tierroute.models.Severity`."""
+    return _SEVERITY_OF[_SEV(value, name)]
+
+
+def _positive(value: Any, name: str) -> float:
+    out = number(value, name)
+    if out <= 0:
+        raise InvalidArgument(f"{name} must be > 0, got {out!r}")
+    return out
+
+
+_PROMISE_TIMER: Final = row_of(number, integer(1), choice("p"), string, count)
+_OTHER_TIMER: Final = row_of(number, integer(1), choice("ec"), string)
+
+
+def _timer(value: Any, name: str) -> list[Any]:
+    """``[at, seq, "p", contact, index]`` (an open promise) or ``[at, seq, "e" | "c",
+    contact]`` (a ladder, a callback check)."""
+    if type(value) is list and len(value) == 5:
+        return _PROMISE_TIMER(value, name)  # type: ignore[no-any-return]
+    return _OTHER_TIMER(value, name)  # type: ignore[no-any-return]
+
+
+_OPEN_PROMISE: Final = row_of(_KIND, number, json_data, string, _channel, _severity, flag)
+_STATE: Final[dict[str, Rule]] = {
+    "promises": optional(json_object),  # the tracker's own promises, if not the policy's
+    "window_s": _positive,
+    # [contact, [[kind, due, account, tier, channel, severity, done], ...]]
+    "open": array_of(
+        row_of(
+            string, array_of(row_of(_KIND, number, json_data, string, _channel, _severity, flag))
+        )
+    ),
+    # [contact, ladder, tier, severity, arrived, step, count]
+    "escalations": array_of(row_of(string, count, string, _severity, seconds, count, count)),
+    "callback_checks": array_of(string),
+    "callbacks_offered": array_of(string),
+    "callbacks_late": array_of(string),
+    # [tier, channel, kind, attained, breached, abandoned]
+    "counts": array_of(row_of(string, _CHANNEL_NAME, _KIND, count, count, count)),
+    # [at, tier, channel, kind, attained]
+    "recent": array_of(row_of(number, string, _CHANNEL_NAME, _KIND, flag)),
+    # the fields of PromiseEvent
+    "breaches": array_of(
+        row_of(
+            choice(("attained", "breached", "abandoned")),
+            _KIND,
+            string,
+            json_data,
+            string,
+            _channel,
+            _severity,
+            number,
+            number,
+            number,
+        )
+    ),
+    # [queue key (channel, [[skill, proficiency], ...], language, seniority, concierge),
+    #  [answer times]]
+    "departures": array_of(
+        row_of(
+            row_of(
+                integer(0, len(CHANNELS) - 1),
+                array_of(row_of(string, integer(1))),
+                optional(string),
+                count,
+                optional(string),
+            ),
+            array_of(number),
+        )
+    ),
+    "fired": row_of(count, count, count),  # escalations fired, callbacks offered, accepted
+    "timers": array_of(_timer),
+}
+_READ_STATE: Final = record_of(_STATE)
+
+
+def _ladder_of(ladders: Sequence[EscalationLadder], tier: str, sev: Severity) -> int | None:
+    """The index of the escalation ladder of a contact (as :meth:`on_submit` picks it)."""
+    return next(
+        (
+            i
+            for i, x in enumerate(ladders)
+            if x.severity == sev and (not x.tiers or tier in x.tiers)
+        ),
+        None,
+    )
 
 
 class PromiseTracker:
@@ -446,57 +571,143 @@ class PromiseTracker:
     @classmethod
     def load_state(cls, router: Attachable, data: Mapping[str, Any]) -> PromiseTracker:
         """Attach a tracker rebuilt from :meth:`dump_state` data to ``router`` (used by
-        :meth:`Router.restore`)."""
-        own = data["promises"]
-        tracker = cls(
-            router,
-            None if own is None else PromisePolicy.model_validate(own),
-            window_s=float(data["window_s"]),
-        )
-        policy = tracker._p
-        port = tracker._port
-        for cid, rows in data["open"]:
-            tracker._open[cid] = promises = []
-            for kind, due, account, tier, ch, sev, done in rows:
-                p = _Promise(
-                    tracker, cid, account, tier, Channel(ch), Severity(sev), kind, float(due)
-                )
-                p.done = bool(done)
-                promises.append(p)
-        for cid, ladder, tier, sev, arrived, index, count in data["escalations"]:
-            esc = _Escalation(
-                tracker, cid, tier, Severity(sev), policy.escalation[ladder], float(arrived)
+        :meth:`Router.restore`, which has rebuilt the router's contacts first).
+
+        Nothing in ``data`` is trusted: every value is read against :data:`_STATE`,
+        and the state must match the router: promises, ladders and callbacks of live
+        contacts only, each timer acting on one of them, every open promise and
+        ladder with its timer.
+
+        Raises:
+            InvalidArgument: The data is malformed or does not match the router; the
+                message names the place (``snapshot.hooks.promises.open[3]``).
+        """
+        where = f"snapshot.hooks.{cls.kind}"
+        try:
+            state = _READ_STATE(data, "")
+        except InvalidArgument as exc:
+            raise inside(where, exc) from None
+        own = state["promises"]
+        try:
+            promises = None if own is None else PromisePolicy.model_validate(own)
+            tracker = cls(router, promises, window_s=state["window_s"])
+        except ValueError as exc:  # InvalidArgument, or pydantic's ValidationError
+            raise InvalidArgument(f"{where}: {exc}") from None
+        try:
+            tracker._check_state(state)
+        except InvalidArgument as exc:
+            raise inside(where, exc) from None
+        tracker._load(state)
+        return tracker
+
+    def _check_state(self, state: dict[str, Any]) -> None:
+        """Refuse state read by :data:`_STATE` that does not match the router: what
+        is kept of a contact must be of a live contact, once, and what it copied from
+        the contact (tier, channel, severity, account, arrival) must be the contact's."""
+        live = self._port.live_contact
+        ladders = self._p.escalation
+        ladder_of: dict[tuple[str, Severity], int | None] = {}
+
+        def contacts(section: str, rows: list[Any]) -> dict[str, ContactView]:
+            found: dict[str, ContactView] = {}
+            for i, row in enumerate(rows):
+                cid = row if type(row) is str else row[0]
+                c = live(cid)
+                if c is None or cid in found:
+                    raise InvalidArgument(f".{section}[{i}]: contact {cid!r} is twice or not live")
+                found[cid] = c
+            return found
+
+        found = contacts("open", state["open"]).values()
+        for i, ((cid, rows), c) in enumerate(zip(state["open"], found, strict=True)):
+            copied = [
+                None if c.attributes is None else c.attributes.get("account"),
+                c.tier.name,
+                CHANNELS[c.ch],
+                _SEVERITY_OF[c.sev],
+            ]
+            for j, row in enumerate(rows):
+                if row[2:6] != copied:
+                    k = next(k for k in range(4) if row[2 + k] != copied[k])
+                    where = f".open[{i}][1][{j}][{2 + k}]"
+                    raise InvalidArgument(f"{where}: contact {cid!r} has {copied[k]!r}")
+        found = contacts("escalations", state["escalations"]).values()
+        for i, (row, c) in enumerate(zip(state["escalations"], found, strict=True)):
+            _, ladder, tier, sev, arrived, index, _ = row
+            if (tier, sev, arrived) != (c.tier.name, c.sev, c.arrived_at):
+                raise InvalidArgument(f".escalations[{i}]: not as contact {c.id!r} has it")
+            if (tier, sev) not in ladder_of:
+                ladder_of[tier, sev] = _ladder_of(ladders, tier, sev)
+            if ladder != ladder_of[tier, sev] or index >= len(ladders[ladder].steps):
+                raise InvalidArgument(f".escalations[{i}]: no ladder {ladder} step {index} here")
+        checks = set(contacts("callback_checks", state["callback_checks"]))
+        offered = set(contacts("callbacks_offered", state["callbacks_offered"]))
+        late = set(state["callbacks_late"])
+        if offered & checks or not late <= checks or len(late) != len(state["callbacks_late"]):
+            raise InvalidArgument(
+                ".callbacks_late: callbacks offered must have no check, late ones one"
             )
-            esc.index, esc.count = int(index), int(count)
-            tracker._esc[cid] = esc
-        for cid in data["callback_checks"]:
-            c = port.live_contact(cid)
-            if c is None:
-                raise KeyError(f"callback check of contact {cid!r}, which is not live")
-            tracker._cb_checks[cid] = _CallbackCheck(tracker, c)
-        tracker._cb_offered = set(data["callbacks_offered"])
-        tracker._cb_late = set(data["callbacks_late"])
-        tracker._counts = {(t, c, k): [a, b, x] for t, c, k, a, b, x in data["counts"]}
-        tracker._recent = deque((float(a), t, c, k, bool(ok)) for a, t, c, k, ok in data["recent"])
-        tracker._breaches = [
-            PromiseEvent(o, pr, cid, acc, t, Channel(ch), Severity(sev), due, at, m)
-            for o, pr, cid, acc, t, ch, sev, due, at, m in data["breaches"]
-        ]
-        for key, times in data["departures"]:
-            k = (key[0], tuple(tuple(x) for x in key[1]), *key[2:])
-            tracker._departures[k] = deque(times, maxlen=_RATE_WINDOW)
-        fired = data["fired"]
-        tracker.escalations_fired, tracker.callbacks_offered, tracker.callbacks_accepted = fired
-        for t, seq, what, cid, *rest in data["timers"]:
+        for section, keys in (
+            ("counts", [tuple(row[:3]) for row in state["counts"]]),
+            ("departures", [repr(key) for key, _ in state["departures"]]),
+        ):
+            if len(set(keys)) != len(keys):
+                raise InvalidArgument(f".{section}: a key appears twice")
+        if any(len(times) > _RATE_WINDOW for _, times in state["departures"]):
+            raise InvalidArgument(f".departures: more than {_RATE_WINDOW} answers for a queue")
+        self._check_timers(state, checks - late)
+
+    @staticmethod
+    def _check_timers(state: dict[str, Any], waiting_checks: set[str]) -> None:
+        """Each timer acts on an open promise, a ladder or a callback check, and each
+        of those that is still to fire has exactly one."""
+        want: set[tuple[Any, ...]] = {("e", cid) for cid, *_ in state["escalations"]}
+        want |= {("c", cid) for cid in waiting_checks}
+        want |= {
+            ("p", cid, i) for cid, rows in state["open"] for i, row in enumerate(rows) if not row[6]
+        }
+        for i, (_, _, what, cid, *rest) in enumerate(state["timers"]):
+            ref = (what, cid, *rest)
+            if ref not in want:
+                raise InvalidArgument(f".timers[{i}]: {ref} is not open, or has two timers")
+            want.discard(ref)
+        if want:
+            raise InvalidArgument(f".timers: {min(want)} has no timer")
+
+    def _load(self, state: dict[str, Any]) -> None:
+        """Fill this new tracker from state checked by :meth:`_check_state`."""
+        port = self._port
+        for cid, rows in state["open"]:
+            self._open[cid] = promises = []
+            for kind, due, account, tier, ch, sev, done in rows:
+                p = _Promise(self, cid, account, tier, ch, sev, kind, due)
+                p.done = done
+                promises.append(p)
+        ladders = self._p.escalation
+        for cid, ladder, tier, sev, arrived, index, n in state["escalations"]:
+            esc = _Escalation(self, cid, tier, sev, ladders[ladder], arrived)
+            esc.index, esc.count = index, n
+            self._esc[cid] = esc
+        for cid in state["callback_checks"]:
+            self._cb_checks[cid] = _CallbackCheck(self, port.contact(cid))
+        self._cb_offered = set(state["callbacks_offered"])
+        self._cb_late = set(state["callbacks_late"])
+        self._counts = {(t, c, k): [a, b, x] for t, c, k, a, b, x in state["counts"]}
+        self._recent = deque((a, t, c, k, ok) for a, t, c, k, ok in state["recent"])
+        self._breaches = [PromiseEvent(*row) for row in state["breaches"]]
+        for (ch, skills, *rest), times in state["departures"]:
+            key = (ch, tuple((s, p) for s, p in skills), *rest)
+            self._departures[key] = deque(times, maxlen=_RATE_WINDOW)
+        self.escalations_fired, self.callbacks_offered, self.callbacks_accepted = state["fired"]
+        for t, seq, what, cid, *rest in state["timers"]:
             obj: Timed
             if what == "p":
-                obj = tracker._open[cid][rest[0]]
+                obj = self._open[cid][rest[0]]
             elif what == "e":
-                obj = tracker._esc[cid]
+                obj = self._esc[cid]
             else:
-                obj = tracker._cb_checks[cid]
-            port.restore_timer(float(t), int(seq), obj)
-        return tracker
+                obj = self._cb_checks[cid]
+            port.restore_timer(t, seq, obj)
 
     # ------------------------------------------------------------------ internals
 

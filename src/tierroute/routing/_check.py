@@ -1,11 +1,21 @@
-"""``Router._check``: walk the whole router and assert every invariant (slow).
+"""``Router._check``: walk the whole router and check every invariant (slow).
 
-Each hot-path structure checks itself (``AgentRT._check``, ``Sig._check``,
-``Group._check`` -> ``Bucket._check`` -> ``Pool._check`` in
-:mod:`tierroute.routing._state`); this walk calls them and asserts what ties them
-together: every waiting contact in exactly one queue with its relaxation timer, every
-reservation with its expiry, no agent left available beside a contact it could take,
-and the indexes of the engine.
+Two layers:
+
+- :func:`check_state` ties together the facts a snapshot stores: every waiting
+  contact in exactly one queue with its relaxation timer, every reservation with its
+  expiry and every wrap-up with its end, offers and assignments held by live
+  contacts and registered agents, each agent's own figures (``AgentRT._check``:
+  load within capacity, counts by channel, work its presence allows), no agent left
+  available beside a contact it could take, counters ahead of every id and timer.
+  It is linear (in contacts, offers, timers, and agents per queue) and
+  :func:`~tierroute.routing._snapshot.load` runs it on every restore, so it raises
+  :class:`Broken` explicitly (``python -O`` strips asserts) and names what is at
+  fault.
+- :func:`check` adds the index that the engine derives from those facts: each
+  structure checks itself (``Sig._check``, ``Group._check`` -> ``Bucket._check`` ->
+  ``Pool._check`` in :mod:`tierroute.routing._state`) against full scans of the
+  agents, O(agents x signatures); the tests run it after their random operations.
 """
 
 from __future__ import annotations
@@ -24,98 +34,184 @@ from tierroute.routing._state import (
     RESERVED,
     WAITING,
     WRAP,
+    AgentRT,
+    Bucket,
+    ContactRT,
+    Pool,
+    Work,
 )
 
-__all__ = ["check"]
+__all__ = ["Broken", "check", "check_state"]
+
+
+class Broken(AssertionError):
+    """An invariant does not hold.
+
+    Args:
+        message: Which, and for what.
+        where: The agent, contact or work at fault, or the snapshot entry the
+            invariant is about (``"seq.offer"``, ``"counts"``), or ``None``.
+    """
+
+    def __init__(self, message: str, where: object = None) -> None:
+        super().__init__(message)
+        self.where = where
 
 
 def check(r: Engine) -> None:
     """Raise ``AssertionError`` naming the first broken invariant."""
+    check_state(r)
+    for key, sig in r._sigs.items():
+        assert sig.key == key and sig.group is r._groups[sig.group_key()]
+        sig._check(r._agents.values())
+    for c in r._contacts.values():
+        if c.state == WAITING:
+            assert r._sig_for(c) is c.sig, f"{c.id} is queued at the wrong signature"
+    _groups(r)
+    _agent_links(r)
+
+
+def check_state(r: Engine) -> None:
+    """Raise :class:`Broken` naming the first broken invariant among the router's
+    facts (see the module docstring)."""
     timers = _timers(r)
     queued = _queues(r)
     _contacts(r, queued, timers)
     _works(r, timers)
-    _groups(r)
     _agents(r)
+    _counters(r)
+
+
+def _name(obj: object) -> str:
+    if isinstance(obj, AgentRT):
+        return f"agent {obj.id!r}"
+    if isinstance(obj, ContactRT):
+        return f"contact {obj.id!r}"
+    if isinstance(obj, Work):
+        return f"offer {obj.id!r}"
+    return type(obj).__name__.lstrip("_")  # a hook's timer object
 
 
 def _timers(r: Engine) -> dict[tuple[int, int], float]:
     """The live timers of the engine's own heap by (kind, id of their object)."""
     live: dict[tuple[int, int], float] = {}
-    for t, _, kind, _, obj in filter(is_live, r._heap.heap):
+    seqs: set[int] = set()
+    now, top = r._now, r._heap.seq
+    for t, seq, kind, _, obj in filter(is_live, r._heap.heap):
         key = (kind, id(obj))
-        assert key not in live, f"two live timers of kind {kind} for {obj.id}"
+        if key in live:
+            raise Broken(f"{_name(obj)} has two live timers of kind {kind}", obj)
         live[key] = t
-        assert t > r._now, f"live timer {kind} at {t} is not after now {r._now}"
+        if not t > now:
+            raise Broken(f"{_name(obj)}: live timer of kind {kind} at {t} is not after {now}", obj)
+        if seq in seqs:
+            raise Broken(f"two live timers have sequence number {seq}", "timers")
+        seqs.add(seq)
+        if seq > top:
+            raise Broken(f"the timer counter {top} is behind timer number {seq}", "seq.timer")
     return live
 
 
 def _queues(r: Engine) -> Counter[str]:
-    """Check every signature; count the queue entries of each contact."""
+    """Count the queue entries of each contact; check work conservation."""
     cost, excl = r._c.cost, r._c.exclusive
     entries: Counter[str] = Counter()
-    for key, sig in r._sigs.items():
-        assert sig.key == key and sig.group is r._groups[sig.group_key()]
-        sig._check(r._agents.values())
-        waiting = sig.contacts()
+    for sig in r._sigs.values():
+        waiting = [e[4] for e in sig.heap if is_live(e)]
         for c in waiting:
             entries[c.id] += 1
-            assert r._contacts.get(c.id) is c, f"queued contact {c.id} is not live"
+            if r._contacts.get(c.id) is not c:
+                raise Broken(f"queued {_name(c)} is not live", c)
         # work conservation: no available eligible agent left beside a waiting contact
         ch = sig.ch
         for b in sig.cover:
             for a in b.members:
                 if a.presence == READY and a.can_take(ch, cost[ch], excl[ch]):
                     for c in waiting:
-                        assert c.excluded is not None and a.id in c.excluded, (
-                            f"agent {a.id} is available for waiting contact {c.id}"
-                        )
+                        if c.excluded is None or a.id not in c.excluded:
+                            raise Broken(f"{_name(a)} is available for waiting {_name(c)}", a)
     return entries
 
 
 def _contacts(r: Engine, entries: Counter[str], timers: dict[tuple[int, int], float]) -> None:
     states: Counter[int] = Counter()
     for cid, c in r._contacts.items():
-        assert c.id == cid
+        if c.id != cid:
+            raise Broken(f"{_name(c)} is filed as {cid!r}", c)
         states[c.state] += 1
+        t_relax = timers.get((T_RELAX, id(c)))
         if c.state == WAITING:
-            assert entries[cid] == 1, f"waiting contact {cid} is in {entries[cid]} queues"
-            assert c.work is None
-            assert r._sig_for(c) is c.sig, f"{cid} is queued at the wrong signature"
-            t_relax = timers.get((T_RELAX, id(c)))
-            if c.step_until < INF:
-                assert t_relax == c.step_until, f"{cid}: relaxation {t_relax} != {c.step_until}"
-            else:
-                assert t_relax is None, f"{cid}: relaxation timer on the last step"
-        else:
-            assert entries[cid] == 0, f"{c.state} contact {cid} still queued"
-            assert (T_RELAX, id(c)) not in timers
-            w = c.work
-            assert w is not None and r._works.get(w.id) is w, f"{cid} has no live work"
-            assert w.state == (RESERVED if c.state == OFFERED else ACTIVE)
-            step = c.tier.steps[c.step]
-            assert r._sig_for(c).eligible(w.agent), (
-                f"offer {w.id}: agent {w.agent.id} not eligible for {cid} at step {step.name}"
-            )
-    assert sum(entries.values()) == states[WAITING]
+            if entries[cid] != 1 or c.work is not None:
+                raise Broken(f"waiting {_name(c)} is in {entries[cid]} queues", c)
+            if t_relax != (c.step_until if c.step_until < INF else None):
+                raise Broken(f"{_name(c)}: relaxation timer {t_relax} != {c.step_until}", c)
+            continue
+        if entries[cid] or t_relax is not None:
+            raise Broken(f"{_name(c)} is not waiting but queued or set to relax", c)
+        w = c.work
+        if w is None or r._works.get(w.id) is not w or w.contact is not c:
+            raise Broken(f"{_name(c)} is offered or in service without its offer", c)
+        if w.state != (RESERVED if c.state == OFFERED else ACTIVE):
+            raise Broken(f"{_name(c)} is in state {c.state}, its {_name(w)} in {w.state}", c)
+        if not r._sig_for(c).eligible(w.agent):
+            step = c.tier.steps[c.step].name
+            raise Broken(f"{_name(w.agent)} is not eligible for {_name(c)} at step {step}", w)
+    if sum(entries.values()) != states[WAITING]:
+        raise Broken("a queued contact is not waiting")
     total = states[WAITING] + states[OFFERED] + states[IN_SERVICE] + r._finished + r._abandoned
-    assert total == r._submitted, f"contacts lost or duplicated: {total} != {r._submitted}"
+    if total != r._submitted:
+        raise Broken(f"contacts lost or duplicated: {total} != submitted {r._submitted}", "counts")
 
 
 def _works(r: Engine, timers: dict[tuple[int, int], float]) -> None:
     for wid, w in r._works.items():
-        assert w.id == wid and w.agent.tasks.get(wid) is w
+        a, c = w.agent, w.contact
+        if w.id != wid or a.tasks.get(wid) is not w or r._agents.get(a.id) is not a:
+            raise Broken(f"{_name(w)} is not held by a registered agent", w)
         t_exp = timers.get((T_EXPIRE, id(w)))
         t_wrap = timers.get((T_WRAP, id(w)))
-        if w.state == RESERVED:
-            assert t_exp == w.expires_at, f"reservation {wid} has no live expiry"
-            assert w.contact.work is w and w.contact.state == OFFERED
-        else:
-            assert t_exp is None
-        if w.state == WRAP:
-            assert t_wrap == w.until, f"wrap-up {wid} has no live timer"
-        else:
-            assert t_wrap is None
+        if t_exp != (w.expires_at if w.state == RESERVED else None):
+            raise Broken(f"{_name(w)} in state {w.state}: expiry timer {t_exp}", w)
+        if t_wrap != (w.until if w.state == WRAP else None):
+            raise Broken(f"{_name(w)} in state {w.state}: wrap-up timer {t_wrap}", w)
+        # ringing or in service: its contact is live and held by it (in wrap-up the
+        # contact may have finished or moved on)
+        if w.state != WRAP and (c.work is not w or r._contacts.get(c.id) is not c):
+            raise Broken(f"{_name(w)} in state {w.state} is not its contact's offer", w)
+
+
+def _agents(r: Engine) -> None:
+    for aid, a in r._agents.items():
+        if a.id != aid:
+            raise Broken(f"{_name(a)} is filed as {aid!r}", a)
+        try:
+            a._check(r._c)
+        except AssertionError as exc:
+            raise Broken(str(exc), a) from None
+        for wid, w in a.tasks.items():
+            if r._works.get(wid) is not w:
+                raise Broken(f"{_name(a)} holds {_name(w)}, which is not live", a)
+
+
+def _counters(r: Engine) -> None:
+    """The counters that number agents, contacts and offers are ahead of every
+    number in use, and each number is used once."""
+    agents = {a.seq for a in r._agents.values()}
+    if len(agents) != len(r._agents) or max(agents, default=0) > r._agent_seq:
+        raise Broken(
+            f"the agent counter {r._agent_seq} is behind, or a number repeats", "seq.agent"
+        )
+    contacts = {id(c): c.seq for c in r._contacts.values()}
+    contacts.update((id(w.contact), w.contact.seq) for w in r._works.values())
+    seqs = set(contacts.values())
+    if len(seqs) != len(contacts) or max(seqs, default=0) > r._contact_seq:
+        raise Broken(
+            f"the contact counter {r._contact_seq} is behind, or a number repeats", "seq.contact"
+        )
+    last = max((int(w.id[1:]) for w in r._works.values()), default=0)
+    last = max(last, max((a.last_offer for a in r._agents.values()), default=0))
+    if last > r._offer_seq:
+        raise Broken(f"the offer counter {r._offer_seq} is behind offer o{last}", "seq.offer")
 
 
 def _groups(r: Engine) -> None:
@@ -129,22 +225,20 @@ def _groups(r: Engine) -> None:
         g._check(r._agents.values(), r._c)
 
 
-def _agents(r: Engine) -> None:
+def _agent_links(r: Engine) -> None:
+    """Each agent's lists of buckets and pools by channel are exactly those it is in."""
+    buckets: dict[tuple[int, int], list[Bucket]] = {}
+    for g in r._groups.values():
+        for b in g.buckets.values():
+            for a in b.members:
+                buckets.setdefault((id(a), g.ch), []).append(b)
     for aid, a in r._agents.items():
-        assert a.id == aid
-        a._check(r._c)
-        for w in a.tasks.values():
-            assert r._works.get(w.id) is w
         for ch in range(len(CHANNELS)):
-            buckets = [
-                b
-                for g in r._groups.values()
-                if g.ch == ch
-                for b in g.buckets.values()
-                if a in b.members
-            ]
-            assert sorted(map(id, a.buckets[ch])) == sorted(map(id, buckets))
-            pools = [p for b in buckets for p in b.pools if p is not None]
+            mine = buckets.get((id(a), ch), [])
+            assert sorted(map(id, a.buckets[ch])) == sorted(map(id, mine)), (
+                f"agent {aid}: bucket list for {CHANNELS[ch].value} is stale"
+            )
+            pools: list[Pool] = [p for b in mine for p in b.pools if p is not None]
             live_pools = [p for p in a.pools[ch] if not p.dead]
             assert sorted(map(id, live_pools)) == sorted(map(id, pools)), (
                 f"agent {aid}: pool list for {CHANNELS[ch].value} is stale"

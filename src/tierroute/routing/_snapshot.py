@@ -14,33 +14,82 @@ Formats: the data carries ``version``; older versions are brought up to
 :data:`VERSION` by the functions of :data:`MIGRATIONS`, applied in order, before
 anything is read. Version 1 (tierroute 0.1) kept the tracker under ``tracker``;
 version 2 keeps every hook under ``hooks``.
+
+:func:`load` trusts nothing it reads, in two stages:
+
+1. *Schema.* Every section is read against its table of rules (:mod:`tierroute._schema`):
+   the type, shape and range of every value (finite numbers, strings that encode
+   as UTF-8, closed records), then what a table cannot say: ranges set by the
+   policy, unique ids, references that resolve (a work's contact and agent, a
+   timer's object, a finished contact some work still holds), times not after
+   ``now``. What is read is a fresh copy: the caller's data is neither changed
+   nor kept. The router is built from it and its hooks' loaders check their own
+   state the same way.
+2. *Invariants.* :func:`~tierroute.routing._check.check_state`, the part of
+   ``Router._check`` that ties the stored facts together: every waiting contact
+   queued once with its relaxation timer, every reservation with its expiry, every
+   wrap-up with its end, agents within capacity and holding only work their
+   presence allows, no agent idle beside a contact it could take, the counters of
+   agents, contacts, offers and timers ahead of every id and timer.
+
+Either stage raises :class:`~tierroute.errors.InvalidArgument` naming the place,
+e.g. ``snapshot.works[3].agent``; nothing else escapes, under ``python -O`` too.
+
+A new field of a section is its line in the section's table (``_AGENT``,
+``_CONTACT``, ``_WORK``, ``_TOP``; the tracker's in
+:mod:`tierroute.promises.tracker`), its value in :func:`dump` and its use in
+``_build``; snapshots written before it need a migration that adds it.
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from heapq import heapify
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
-from tierroute.errors import InvalidArgument, RoutingStateError, TierRouteError
-from tierroute.models import Channel
+from tierroute._args import _show
+from tierroute._schema import (
+    MAX_INT,
+    Rule,
+    array_of,
+    choice,
+    count,
+    dict_of,
+    integer,
+    json_object,
+    mapping,
+    number,
+    optional,
+    record_of,
+    row_of,
+    seconds,
+    step,
+    string,
+)
+from tierroute.errors import InvalidArgument, RoutingStateError
 from tierroute.policy.model import Policy
+from tierroute.routing._check import Broken, check_state
 from tierroute.routing._engine import Engine
-from tierroute.routing._hooks import T_EXT, T_RELAX
+from tierroute.routing._hooks import T_EXT, T_RELAX, T_WRAP, Attachable, hook_loader
 from tierroute.routing._state import (
     ACTIVE,
-    CHANNEL_INDEX,
     CHANNELS,
     IN_SERVICE,
     INF,
+    LOGGED_OUT,
+    NOT_READY,
     OFFERED,
     RESERVED,
+    STRATEGIES,
     WAITING,
+    WRAP,
     AgentRT,
     ContactRT,
     Work,
 )
+from tierroute.routing.explain import _MOMENTS
 
 E = TypeVar("E", bound=Engine)
 
@@ -166,18 +215,69 @@ def dump(r: Engine) -> dict[str, Any]:
     }
 
 
-def load(
-    cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | None
-) -> tuple[E, Mapping[str, Any]]:
-    """Rebuild a router from snapshot ``data``; return it with the states of its
-    hooks by kind (the caller attaches them, inside :func:`reading`)."""
+def load(cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | None) -> E:
+    """Rebuild a router from snapshot ``data`` (see the module docstring), its hooks
+    attached; ``data`` is neither kept nor changed.
+
+    Raises:
+        InvalidArgument: ``data`` is not a snapshot of a known version, or a value in
+            it is malformed or inconsistent (the message names its place, e.g.
+            ``snapshot.works[3].agent``).
+    """
+    data = _upgraded(data)
+    with _bulk():
+        try:
+            snap = _READ_TOP(data, "")
+        except InvalidArgument as exc:
+            raise InvalidArgument(f"corrupt router snapshot: snapshot{exc}") from None
+        try:
+            policy = _policy(snap["policy"])
+        except InvalidArgument as exc:
+            raise InvalidArgument(f"corrupt router snapshot: {exc}") from None
+        r = cls(policy, clock=clock, start=snap["now"])  # a bad clock is the caller's
+        try:
+            _read_agents(r, snap)
+            _read_works(r, snap, _read_contacts(r, snap))
+            _read_timers(r, snap)
+            _build(r, snap)
+            for kind, state in snap["hooks"].items():
+                # ``cls`` is Router (or a subclass), which hooks attach to
+                hook_loader(kind)(cast(Attachable, r), state)
+        except InvalidArgument as exc:
+            raise InvalidArgument(f"corrupt router snapshot: {exc}") from None
+        try:
+            check_state(r)
+        except Broken as exc:
+            raise InvalidArgument(
+                f"corrupt router snapshot: {_place(exc.where, snap)}: inconsistent: {exc}"
+            ) from None
+    return r
+
+
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """No cyclic garbage collection while a snapshot is read: reading allocates
+    objects by the hundred thousand, all of them kept, and each full collection
+    would walk the snapshot data and the router built so far for nothing (it takes
+    half the time of a 10k-contact restore with a tracker)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _upgraded(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``data`` at :data:`VERSION` (migrated on a copy if older)."""
     if not isinstance(data, Mapping) or data.get("format") != FORMAT:
         raise InvalidArgument("not a tierroute router snapshot (missing format marker)")
     version = data.get("version")
     if version != VERSION:
         if type(version) is not int or version not in MIGRATIONS:
             raise InvalidArgument(
-                f"snapshot version {version!r} is not supported "
+                f"snapshot version {_show(version)} is not supported "
                 f"(this tierroute reads {[*sorted(MIGRATIONS), VERSION]})"
             )
         # Migrations rewrite top-level entries of this copy; one that changes a nested
@@ -185,99 +285,355 @@ def load(
         data = dict(data)
         while data["version"] != VERSION:
             data = MIGRATIONS[data["version"]](data)
-    with reading():
-        return _load(cls, data, clock), data["hooks"]
+    return data
 
 
-@contextmanager
-def reading() -> Iterator[None]:
-    """Turn a malformed snapshot's lookup and conversion errors into
-    :class:`~tierroute.errors.InvalidArgument`."""
+# ---------------------------------------------------------------------- the schema
+# One table per section: a field is one line. The readers below check what a table
+# cannot: ranges that depend on the policy or on other sections, unique ids,
+# references, times not after ``now``.
+
+_CHANNEL_OF: Final = {c.value: i for i, c in enumerate(CHANNELS)}
+
+
+def _channel(value: Any, name: str) -> int:
+    """A channel name, read as its index."""
+    if type(value) is str and value in _CHANNEL_OF:
+        return _CHANNEL_OF[value]
+    raise InvalidArgument(f"{name} must be a channel {list(_CHANNEL_OF)}, got {_show(value)}")
+
+
+def _unit(value: Any, name: str) -> float:
+    """A number in [0, 1]."""
+    if type(value) is float and 0.0 <= value <= 1.0:
+        return value
+    out = number(value, name)
+    if not 0.0 <= out <= 1.0:
+        raise InvalidArgument(f"{name} must be a number in [0, 1], got {_show(value)}")
+    return out
+
+
+def _offer_id(value: Any, name: str) -> str:
+    """An offer id as the router makes them: ``o<n>``, ``n`` from 1 without leading zeros."""
+    if (
+        type(value) is str
+        and 2 <= len(value) <= 20
+        and value[0] == "o"
+        and value[1] != "0"
+        and value[1:].isascii()
+        and value[1:].isdigit()
+        and int(value[1:]) <= MAX_INT
+    ):
+        return value
+    raise InvalidArgument(f"{name} must be an offer id o<n>, got {_show(value)}")
+
+
+_PAIRS: Final = array_of(row_of(string, integer(1)))
+
+
+def _skill_pairs(value: Any, name: str) -> tuple[tuple[str, int], ...]:
+    """A contact's skills: ``[skill, proficiency]`` pairs sorted by skill, each skill
+    once (read as the tuple the engine keys signatures with)."""
+    if type(value) is list and len(value) == 1:  # the common case, checked inline
+        pair = value[0]
+        if type(pair) is list and len(pair) == 2:
+            s, p = pair
+            if type(s) is str and s and s.isascii() and type(p) is int and 1 <= p <= MAX_INT:
+                return ((s, p),)
+    pairs = tuple((s, p) for s, p in _PAIRS(value, name))
+    if any(pairs[i][0] >= pairs[i + 1][0] for i in range(len(pairs) - 1)):
+        raise InvalidArgument(f"{name} must be sorted by skill, each skill once, got {pairs}")
+    return pairs
+
+
+def _timer_ref(value: Any, name: str) -> int | str:
+    """What a timer acts on: a contact's submit sequence, or an offer id."""
+    if type(value) is int:
+        return cast(int, integer(1)(value, name))
+    return _offer_id(value, name)
+
+
+_AGENT: Final[dict[str, Rule]] = {
+    "id": string,
+    "seq": integer(1),
+    "skills": dict_of(string, integer(1)),
+    "languages": array_of(string),
+    "seniority": count,
+    "channels": dict_of(_channel, count),
+    "capacity": integer(1),
+    "attributes": optional(json_object),
+    "presence": integer(LOGGED_OUT, NOT_READY),
+    "idle_since": seconds,
+    "last_offer": integer(-1),
+    "handled": count,
+    "no_answers": count,
+}
+_CONTACT: Final[dict[str, Rule]] = {
+    "id": string,
+    "seq": integer(1),
+    "channel": _channel,
+    "tier": string,
+    "value": _unit,
+    "severity": integer(1, 4),
+    "skills": _skill_pairs,
+    "language": optional(string),
+    "min_seniority": count,
+    "concierge": optional(string),
+    "arrived_at": seconds,
+    "key": number,
+    "submitted_at": seconds,
+    "attributes": optional(json_object),
+    "state": integer(WAITING, IN_SERVICE),
+    "step": count,
+    "step_until": optional(seconds),  # null: on its last step for good
+    "excluded": optional(array_of(string)),
+}
+_WHY: Final = row_of(
+    choice(_MOMENTS),  # what made the decision
+    integer(0, len(STRATEGIES) - 1),  # the strategy
+    count,  # the step
+    count,  # the agent's proficiency
+    seconds,  # ... idle since
+    count,  # ... load
+    count,  # ... handled
+    integer(-1),  # ... last offer
+    array_of(string),  # passed over
+    optional(row_of(string, number)),  # the runner-up contact and its key
+)
+_WORK: Final[dict[str, Rule]] = {
+    "id": _offer_id,
+    "contact": integer(1),  # its submit sequence
+    "agent": string,
+    "offered_at": seconds,
+    "expires_at": optional(seconds),
+    "step": string,
+    "state": integer(RESERVED, WRAP),
+    "accepted_at": optional(seconds),
+    "until": optional(seconds),
+    "why": _WHY,
+}
+_TOP: Final[dict[str, Rule]] = {
+    "format": string,
+    "version": count,
+    "policy": json_object,
+    "now": seconds,
+    "seq": record_of({"agent": count, "contact": count, "offer": count, "timer": count}),
+    "counts": record_of({"submitted": count, "finished": count, "abandoned": count}),
+    "agents": array_of(record_of(_AGENT)),
+    "contacts": array_of(record_of(_CONTACT)),
+    "detached": array_of(record_of(_CONTACT)),
+    "works": array_of(record_of(_WORK)),
+    "timers": array_of(row_of(seconds, integer(1), integer(T_RELAX, T_WRAP), _timer_ref)),
+    "hooks": dict_of(string, mapping),
+}
+
+
+_READ_TOP: Final = record_of(_TOP)
+
+
+def _bad(path: str, problem: str) -> InvalidArgument:
+    return InvalidArgument(f"snapshot.{path}: {problem}")
+
+
+def _policy(data: dict[str, Any]) -> Policy:
     try:
-        yield
-    except TierRouteError:
-        raise
-    except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
-        raise InvalidArgument(f"corrupt router snapshot: {exc!r}") from None
+        return Policy.model_validate(data)
+    except ValueError as exc:  # pydantic's ValidationError, PolicyError
+        raise _bad("policy", str(exc)) from None
 
 
-def _make_contact(r: Engine, d: Mapping[str, Any]) -> ContactRT:
+def _read_agents(r: Engine, snap: dict[str, Any]) -> None:
+    policy = r._policy
+    top, levels, cost, now = policy.max_proficiency, len(policy.seniority_levels), r._c.cost, r._now
+    ids: set[str] = set()
+    seqs: set[int] = set()
+    for i, d in enumerate(snap["agents"]):
+        if d["id"] in ids:
+            raise _bad(f"agents[{i}].id", f"agent {d['id']!r} appears twice")
+        ids.add(d["id"])
+        if d["seq"] in seqs:
+            raise _bad(f"agents[{i}].seq", f"sequence number {d['seq']} appears twice")
+        seqs.add(d["seq"])
+        for s, p in d["skills"].items():
+            if p > top:
+                raise _bad(f"agents[{i}].skills{step(s)}", f"{p} is above max_proficiency {top}")
+        if len(set(d["languages"])) != len(d["languages"]):
+            raise _bad(f"agents[{i}].languages", "a language appears twice")
+        if d["seniority"] >= levels:
+            raise _bad(f"agents[{i}].seniority", f"is not a level (0..{levels - 1})")
+        for ch, n in d["channels"].items():
+            if n and cost[ch] > d["capacity"]:
+                raise _bad(
+                    f"agents[{i}].channels",
+                    f"{CHANNELS[ch].value} costs {cost[ch]}, above the capacity {d['capacity']}",
+                )
+        if d["idle_since"] > now:
+            raise _bad(f"agents[{i}].idle_since", f"{d['idle_since']} is after now {now}")
+
+
+def _read_contacts(r: Engine, snap: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """Check the live and the detached contacts; return them by submit sequence."""
+    policy, tiers, now = r._policy, r._c.tier_by_name, r._now
+    top, levels = policy.max_proficiency, len(policy.seniority_levels)
+    by_seq: dict[int, dict[str, Any]] = {}
+    ids: set[str] = set()
+    for section in ("contacts", "detached"):
+        for i, d in enumerate(snap[section]):
+            if section == "contacts":
+                if d["id"] in ids:
+                    raise _bad(f"contacts[{i}].id", f"contact {d['id']!r} appears twice")
+                ids.add(d["id"])
+            if d["seq"] in by_seq:
+                raise _bad(f"{section}[{i}].seq", f"sequence number {d['seq']} appears twice")
+            by_seq[d["seq"]] = d
+            tier = tiers.get(d["tier"])
+            if tier is None:
+                raise _bad(f"{section}[{i}].tier", f"unknown tier {d['tier']!r} ({list(tiers)})")
+            if d["step"] >= len(tier.steps):
+                raise _bad(f"{section}[{i}].step", f"tier {tier.name!r} has no step {d['step']}")
+            for s, p in d["skills"]:
+                if p > top:
+                    raise _bad(f"{section}[{i}].skills", f"{s}: {p} is above max_proficiency {top}")
+            if d["min_seniority"] >= levels:
+                raise _bad(f"{section}[{i}].min_seniority", f"is not a level (0..{levels - 1})")
+            if not d["arrived_at"] <= d["submitted_at"] <= now:
+                raise _bad(
+                    f"{section}[{i}]",
+                    f"arrived_at {d['arrived_at']} <= submitted_at {d['submitted_at']} "
+                    f"<= now {now} does not hold",
+                )
+            excluded = d["excluded"]
+            if excluded is not None and len(set(excluded)) != len(excluded):
+                raise _bad(f"{section}[{i}].excluded", "an agent appears twice")
+    return by_seq
+
+
+def _read_works(r: Engine, snap: dict[str, Any], contacts: dict[int, dict[str, Any]]) -> None:
+    tiers, now = r._c.tier_by_name, r._now
+    agents = {d["id"] for d in snap["agents"]}
+    ids: set[str] = set()
+    held: set[int] = set()
+    for i, d in enumerate(snap["works"]):
+        if d["id"] in ids:
+            raise _bad(f"works[{i}].id", f"offer {d['id']!r} appears twice")
+        ids.add(d["id"])
+        c = contacts.get(d["contact"])
+        if c is None:
+            raise _bad(f"works[{i}].contact", f"no contact has sequence number {d['contact']}")
+        held.add(d["contact"])
+        if d["agent"] not in agents:
+            raise _bad(f"works[{i}].agent", f"unknown agent {d['agent']!r}")
+        if d["offered_at"] > now or (d["accepted_at"] or 0.0) > now:
+            raise _bad(f"works[{i}]", f"offered or accepted after now {now}")
+        why = d["why"]
+        steps = tiers[c["tier"]].steps
+        if why[2] >= len(steps) or d["step"] != steps[why[2]].name:
+            raise _bad(f"works[{i}].step", f"is not step why[2] of tier {c['tier']!r}")
+        if why[7] >= int(d["id"][1:]):
+            raise _bad(f"works[{i}].why[7]", "the agent's last offer is not before this one")
+    for i, d in enumerate(snap["detached"]):
+        if d["seq"] not in held:
+            raise _bad(f"detached[{i}]", "no offer holds this finished contact")
+
+
+def _read_timers(r: Engine, snap: dict[str, Any]) -> None:
+    now = r._now
+    live = {d["seq"] for d in snap["contacts"]}
+    works = {d["id"] for d in snap["works"]}
+    seqs: set[int] = set()
+    for i, (t, seq, kind, ref) in enumerate(snap["timers"]):
+        if not t > now:
+            raise _bad(f"timers[{i}][0]", f"{t} is not after now {now}")
+        if seq in seqs:
+            raise _bad(f"timers[{i}][1]", f"sequence number {seq} appears twice")
+        seqs.add(seq)
+        if kind == T_RELAX:
+            if ref not in live:
+                raise _bad(f"timers[{i}][3]", f"no live contact has sequence number {ref!r}")
+        elif ref not in works:
+            raise _bad(f"timers[{i}][3]", f"no offer {ref!r}")
+
+
+# ---------------------------------------------------------------------- building
+
+
+def _make_contact(r: Engine, d: dict[str, Any]) -> ContactRT:
+    skills = d["skills"]
     c = ContactRT(
         d["id"],
         d["seq"],
-        CHANNEL_INDEX[Channel(d["channel"])],
+        d["channel"],
         r._c.tier_by_name[d["tier"]],
-        float(d["value"]),
-        int(d["severity"]),
-        tuple((s, int(p)) for s, p in d["skills"]),
+        d["value"],
+        d["severity"],
+        r._skill_sets.setdefault(skills, skills),  # one copy per requirement, as submit keeps
         d["language"],
-        int(d["min_seniority"]),
+        d["min_seniority"],
         d["concierge"],
-        float(d["arrived_at"]),
-        float(d["key"]),
-        float(d["submitted_at"]),
+        d["arrived_at"],
+        d["key"],
+        d["submitted_at"],
         d["attributes"],
     )
-    c.state = int(d["state"])
-    c.step = int(d["step"])
+    c.state = d["state"]
+    c.step = d["step"]
     c.step_until = _unf(d["step_until"])
     c.excluded = None if d["excluded"] is None else set(d["excluded"])
     return c
 
 
-def _load(cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | None) -> E:
-    policy = Policy.model_validate(data["policy"])
-    r = cls(policy, clock=clock, start=float(data["now"]))
-    seq = data["seq"]
-    r._agent_seq, r._contact_seq = int(seq["agent"]), int(seq["contact"])
-    r._offer_seq, r._heap.seq = int(seq["offer"]), int(seq["timer"])
-    counts = data["counts"]
-    r._submitted, r._finished = int(counts["submitted"]), int(counts["finished"])
-    r._abandoned = int(counts["abandoned"])
-    for d in data["agents"]:
+def _build(r: Engine, snap: dict[str, Any]) -> None:
+    """Fill router ``r`` from snapshot data read by :func:`load` (trusted from here)."""
+    seq = snap["seq"]
+    r._agent_seq, r._contact_seq = seq["agent"], seq["contact"]
+    r._offer_seq, r._heap.seq = seq["offer"], seq["timer"]
+    counts = snap["counts"]
+    r._submitted, r._finished = counts["submitted"], counts["finished"]
+    r._abandoned = counts["abandoned"]
+    for d in snap["agents"]:
         maxc = [0] * len(CHANNELS)
         for ch, n in d["channels"].items():
-            maxc[CHANNEL_INDEX[Channel(ch)]] = int(n)
+            maxc[ch] = n
         a = AgentRT(
             d["id"],
-            int(d["seq"]),
-            dict(d["skills"]),
+            d["seq"],
+            d["skills"],
             frozenset(d["languages"]),
-            int(d["seniority"]),
+            d["seniority"],
             tuple(maxc),
-            int(d["capacity"]),
+            d["capacity"],
             d["attributes"],
         )
-        a.presence = int(d["presence"])
-        a.idle_since = float(d["idle_since"])
-        a.last_offer = int(d["last_offer"])
-        a.handled = int(d["handled"])
-        a.no_answers = int(d["no_answers"])
+        a.presence = d["presence"]
+        a.idle_since = d["idle_since"]
+        a.last_offer = d["last_offer"]
+        a.handled = d["handled"]
+        a.no_answers = d["no_answers"]
         r._agents[a.id] = a
         r._link_agent(a)
     contacts: dict[int, ContactRT] = {}  # by submit sequence, unique for all time
-    for d in data["contacts"]:
+    for d in snap["contacts"]:
         c = _make_contact(r, d)
         r._contacts[c.id] = c
         contacts[c.seq] = c
-    for d in data["detached"]:
+    for d in snap["detached"]:
         c = _make_contact(r, d)
         contacts[c.seq] = c
     cost, excl = r._c.cost, r._c.exclusive
-    for d in data["works"]:
-        c = contacts[int(d["contact"])]
+    for d in snap["works"]:
+        c = contacts[d["contact"]]
         a = r._agents[d["agent"]]
         why = d["why"]
-        rival = None if why[9] is None else (str(why[9][0]), float(why[9][1]))
+        rival = None if why[9] is None else (why[9][0], why[9][1])
         w = Work(
             d["id"],
             c,
             a,
-            float(d["offered_at"]),
+            d["offered_at"],
             _unf(d["expires_at"]),
             d["step"],
-            int(d["state"]),
-            (why[0], *why[1:8], tuple(why[8]), rival),
+            d["state"],
+            (*why[:8], tuple(why[8]), rival),
         )
         w.accepted_at = _unf(d["accepted_at"])
         w.until = _unf(d["until"])
@@ -296,10 +652,30 @@ def _load(cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | No
         if c.state == WAITING:
             r._sig_for(c).push(c)
     timers = []
-    for t, tseq, kind, ref in data["timers"]:
-        obj: Any = contacts[int(ref)] if kind == T_RELAX else r._works[ref]
+    for t, tseq, kind, ref in snap["timers"]:
+        obj: Any = contacts[ref] if kind == T_RELAX else r._works[ref]
         # the object's current stamp: a waiting contact's queue entry has it too
-        timers.append((float(t), int(tseq), int(kind), obj.stamp, obj))
+        timers.append((t, tseq, kind, obj.stamp, obj))
     heapify(timers)
     r._heap.heap[:] = timers  # the list itself is never rebound
-    return r
+
+
+def _place(where: object, snap: dict[str, Any]) -> str:
+    """Where in the snapshot the object ``where`` of a :class:`Broken` invariant is."""
+    if isinstance(where, str):
+        return f"snapshot.{where}"
+    if isinstance(where, AgentRT):
+        section, i = "agents", next(i for i, d in enumerate(snap["agents"]) if d["id"] == where.id)
+    elif isinstance(where, ContactRT):
+        found = [
+            (section, i)
+            for section in ("contacts", "detached")
+            for i, d in enumerate(snap[section])
+            if d["seq"] == where.seq
+        ]
+        section, i = found[0]
+    elif isinstance(where, Work):
+        section, i = "works", next(i for i, d in enumerate(snap["works"]) if d["id"] == where.id)
+    else:
+        return "snapshot.hooks"  # a hook's timer
+    return f"snapshot.{section}[{i}]"

@@ -323,23 +323,29 @@ class AgentRT:
         )
 
     def _check(self, c: Compiled) -> None:
-        """Assert the agent's own invariants: capacity and counts match its tasks."""
+        """Check the agent's own invariants: capacity and counts match its tasks, and
+        it holds only work its presence allows. Raises ``AssertionError`` explicitly:
+        restores run this under ``python -O`` too."""
         aid = self.id
         tasks = self.tasks.values()
         load = sum(c.cost[w.contact.ch] for w in tasks)
-        assert load == self.load <= self.capacity, f"agent {aid}: load {self.load} (tasks {load})"
+        if not load == self.load <= self.capacity:
+            raise AssertionError(f"agent {aid}: load {self.load} (tasks {load}) > {self.capacity}")
         for ch in range(len(CHANNELS)):
             n = sum(1 for w in tasks if w.contact.ch == ch)
-            assert self.counts[ch] == n <= self.maxc[ch], f"agent {aid}: channel {ch} over"
-        assert self.excl_busy == sum(1 for w in tasks if c.exclusive[w.contact.ch])
-        if self.excl_busy:
-            assert len(self.tasks) == 1, f"agent {aid}: exclusive contact shares the agent"
-        assert all(w.agent is self and w.id == wid for wid, w in self.tasks.items())
-        if self.presence == LOGGED_OUT:
-            assert not self.tasks, f"logged-out agent {aid} holds work"
-        if self.presence != READY:
-            assert all(w.state != RESERVED for w in tasks), f"agent {aid} not ready but reserved"
-        assert self.chans == tuple(i for i, n in enumerate(self.maxc) if n)
+            if not self.counts[ch] == n <= self.maxc[ch]:
+                raise AssertionError(f"agent {aid}: channel {ch} over ({n} > {self.maxc[ch]})")
+        excl = sum(1 for w in tasks if c.exclusive[w.contact.ch])
+        if self.excl_busy != excl or (excl and len(self.tasks) != 1):
+            raise AssertionError(f"agent {aid}: exclusive contact shares the agent")
+        if not all(w.agent is self and w.id == wid for wid, w in self.tasks.items()):
+            raise AssertionError(f"agent {aid}: holds another agent's work")
+        if self.presence == LOGGED_OUT and self.tasks:
+            raise AssertionError(f"logged-out agent {aid} holds work")
+        if self.presence != READY and any(w.state == RESERVED for w in tasks):
+            raise AssertionError(f"agent {aid} not ready but reserved")
+        if self.chans != tuple(i for i, n in enumerate(self.maxc) if n):
+            raise AssertionError(f"agent {aid}: stale channel list")
 
 
 class ContactRT:

@@ -65,9 +65,8 @@ from tierroute.routing._hooks import (
     HookPort,
     QueueView,
     Timed,
-    hook_loader,
 )
-from tierroute.routing._snapshot import dump, load, reading
+from tierroute.routing._snapshot import dump, load
 from tierroute.routing._state import (
     ACTIVE,
     CHANNEL_INDEX,
@@ -715,20 +714,20 @@ class Router(Engine):
     ) -> Router:
         """Rebuild a router from :meth:`snapshot` data.
 
-        Snapshots of older format versions are migrated first (see
-        :mod:`tierroute.routing._snapshot`).
+        Snapshots of older format versions are migrated first. Nothing in the data is
+        trusted: every value's type and range, its references and the invariants
+        that tie the state together are checked before the router is returned (see
+        :mod:`tierroute.routing._snapshot`). ``snapshot`` is neither changed nor kept.
 
         Raises:
-            InvalidArgument: The data is not a tierroute snapshot of a known version.
+            InvalidArgument: The data is not a tierroute snapshot of a known version,
+                or it is malformed or inconsistent; the message names the place
+                (``snapshot.works[3].agent``).
 
         Runtime complexity: O(n log n + A x S) for n stored items, A agents and S
         requirement signatures of the waiting contacts.
         """
-        r, hooks = load(cls, snapshot, clock)
-        with reading():
-            for kind, state in hooks.items():
-                hook_loader(kind)(r, state)
-        return r
+        return load(cls, snapshot, clock)
 
     # ------------------------------------------------------------------ for the simulator
 
