@@ -19,7 +19,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tierroute import AgentSpec, ContactSpec, Decisions, Offer, Policy, Router, prestige
+from tierroute import (
+    AgentSpec,
+    BusinessCalendar,
+    ContactSpec,
+    Decisions,
+    Offer,
+    Policy,
+    Router,
+    prestige,
+)
 from tierroute.errors import InvalidArgument, RoutingStateError, UnknownContact
 from tierroute.models import Channel, ContactState, Severity
 from tierroute.promises.calendar import from_local
@@ -955,3 +964,37 @@ def test_tracker_reconciles_on_a_long_seeded_workload(seed: int) -> None:
     # the workload did exercise breaches, callbacks and the ladders
     assert len(rec.breaches) > 10 and rec.cb_offered and rec.cb_accepted
     assert rec.tr.escalations_fired > 0
+
+
+@pytest.mark.parametrize("calendar", ["always", "business"])
+def test_old_arrival_fires_each_missed_step_once(calendar: str) -> None:
+    """Regression (issue #15 review): a P1 contact whose ``arrived_at`` lies decades
+    back made ``submit`` recurse once per missed repeat of a repeating ladder step
+    (RecursionError, which would stop a journal). Each step already past now fires
+    once, and the next repeat is scheduled after ``now``."""
+    policy = prestige()
+    if calendar == "business":
+        cal = BusinessCalendar.nine_to_five()
+        promises = policy.promises
+        assert promises is not None
+        policy = policy.model_copy(
+            update={
+                "promises": promises.model_copy(
+                    update={"calendars": dict.fromkeys(promises.calendars, cal)}
+                )
+            }
+        )
+    router = Router(policy, start=0.0)
+    tracker = PromiseTracker(router)
+    now = 1.77e9
+    decisions = router.submit(
+        ContactSpec("c", "voice", "standard", severity=1, arrived_at=0.0), now=now
+    )
+    escalations = [e for e in decisions.events if isinstance(e, EscalationEvent)]
+    steps = [e.step for e in escalations]
+    assert len(steps) == len(set(steps))  # each step once
+    assert escalations, "the ladder's past steps fire"
+    deadline = router.next_deadline()
+    assert deadline is not None
+    assert deadline > now
+    assert tracker is router.tracker

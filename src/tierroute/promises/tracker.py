@@ -753,17 +753,40 @@ class PromiseTracker:
         return due
 
     def _escalate(self, esc: _Escalation, now: float) -> None:
-        step = esc.ladder.steps[esc.index]
-        esc.count += 1
-        self.escalations_fired += 1
-        self._emit(EscalationEvent(esc.cid, esc.tier, esc.sev, step.name, now, esc.count))
-        if step.repeat_s is None:
-            esc.index += 1
-            esc.count = 0
-            if esc.index >= len(esc.ladder.steps):
-                self._esc.pop(esc.cid, None)
+        """Fire the ladder's due step, then every step already past, each once, and
+        schedule the next. The repeats of a repeating step that fell due before the
+        tracker heard of the contact (an old ``arrived_at``) collapse into one firing:
+        a loop, not a recursion, and no event per missed repeat."""
+        steps = esc.ladder.steps
+        while True:
+            step = steps[esc.index]
+            esc.count += 1
+            self.escalations_fired += 1
+            self._emit(EscalationEvent(esc.cid, esc.tier, esc.sev, step.name, now, esc.count))
+            if step.repeat_s is None:
+                esc.index += 1
+                esc.count = 0
+                if esc.index >= len(steps):
+                    self._esc.pop(esc.cid, None)
+                    return
+            else:
+                self._skip_missed_repeats(esc, step.after_s, step.repeat_s, step.calendar, now)
+            at = self._step_time(esc)
+            if at > now:
+                self._port.schedule(at, esc)
                 return
-        self._next_step(esc, now)
+
+    def _skip_missed_repeats(
+        self, esc: _Escalation, after_s: float, repeat_s: float, calendar: str, now: float
+    ) -> None:
+        """Count as fired every repeat due by ``now`` (none when timers fire on time)."""
+        cal = self._p.calendars[calendar]
+        if cal.always_open:
+            elapsed = now - esc.arrived
+        else:
+            elapsed = cal.business_seconds_between(esc.arrived, now, epoch=self._p.epoch)
+        due = math.floor((elapsed - after_s) / repeat_s) + 1
+        esc.count = max(esc.count, due)
 
     def _next_step(self, esc: _Escalation, now: float) -> None:
         """Schedule the ladder's next step; steps already past fire at once."""
