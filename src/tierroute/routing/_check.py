@@ -97,7 +97,7 @@ def _contacts(r: Engine, entries: Counter[str], timers: dict[tuple[int, int], fl
             assert r._sig_for(c).eligible(w.agent), (
                 f"offer {w.id}: agent {w.agent.id} not eligible for {cid} at step {step.name}"
             )
-    assert sum(entries.values()) == states[WAITING]
+    assert sum(entries.values()) == states[WAITING] == r._waiting
     total = states[WAITING] + states[OFFERED] + states[IN_SERVICE] + r._finished + r._abandoned
     assert total == r._submitted, f"contacts lost or duplicated: {total} != {r._submitted}"
 
@@ -127,6 +127,17 @@ def _groups(r: Engine) -> None:
         else:
             assert r._concierge_groups[g.concierge].count(g) == 1
         g._check(r._agents.values(), r._c)
+        assert all(r._sigs.get(s.key) is s for s in g.sigs), f"group {gkey}: a dropped signature"
+    # the indexes hold nothing that is gone (see Index._sweep)
+    for index in (r._groups_by_skill, r._concierge_groups):
+        assert all(
+            groups and all(r._groups.get(g.key) is g for g in groups) for groups in index.values()
+        )
+    for cid, sigs in r._concierge_sigs.items():
+        assert sigs == [s for s in r._sigs.values() if s.concierge == cid], f"concierge {cid}"
+    assert all(r._concierge_sigs.get(s.concierge) for s in r._sigs.values() if s.concierge)
+    for names in (r._by_skill, r._by_lang):
+        assert all(names.values()), "an agent index keeps a name nobody has"
 
 
 def _agents(r: Engine) -> None:

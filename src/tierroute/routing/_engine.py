@@ -92,15 +92,13 @@ class Engine(Index):
         self._clock = clock
         self._now = start
         self._contacts: dict[str, ContactRT] = {}
-        # contacts' skill requirements, interned: contacts share a few hundred of them
-        self._skill_sets: dict[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]] = {}
         self._works: dict[str, Work] = {}
         # the timer host (see tierroute.routing._hooks): its bound ``schedule`` is looked
         # up once; the engine's own heap, empty under a foreign host
         self._heap = TimerHeap()
         self._schedule_timer = self._heap.schedule
         # NB: CPython 3.11 keeps instance attributes in a compact shared-key layout (the
-        # fast path of every self._x) for at most 30 of them: this class has 28.
+        # fast path of every self._x) for at most 30 of them: this class has 29.
         self._history: OrderedDict[str, Work] = OrderedDict()
         self._hook: Hook | None = None  # the listener attached (see routing._hooks)
         self._out = Decisions()  # the decisions of the call in progress
@@ -110,6 +108,7 @@ class Engine(Index):
         self._submitted = 0
         self._finished = 0
         self._abandoned = 0
+        self._waiting = 0  # contacts in queues: the sum of every Sig.live
 
     # ------------------------------------------------------------------ operations
     # One method per operation, trusting its input: the checked API
@@ -261,6 +260,7 @@ class Engine(Index):
             self._hook.on_abandon(c, now)
         if c.state == WAITING:
             c.sig.remove(c)  # type: ignore[union-attr]
+            self._waiting -= 1
             return out
         assert w is not None
         self._release(w, now)
@@ -284,6 +284,7 @@ class Engine(Index):
         agent: AgentRT | None = None
         if c.state == WAITING:
             c.sig.remove(c)  # type: ignore[union-attr]
+            self._waiting -= 1
         else:
             w = c.work
             assert w is not None
@@ -442,6 +443,7 @@ class Engine(Index):
         ]
         for c in sorted(stuck, key=_contact_order):
             c.sig.remove(c)  # type: ignore[union-attr]
+            self._waiting -= 1
             self._enter_step(c, c.step + 1, now)
             self._place(c, now, out, "relaxed")
 
@@ -466,11 +468,11 @@ class Engine(Index):
 
     def _place(self, c: ContactRT, now: float, out: list[Offer], moment: str) -> None:
         """``c`` starts waiting at its current step: offer it or queue it."""
+        self._lookups += 1
+        if self._lookups >= self._sweep_at:  # before the lookup, which it must not undo
+            self._sweep()
         sig = self._sig_for(c)
         strategy = c.tier.steps[c.step].strategy
-        self._lookups += 1
-        if self._lookups >= self._sweep_at:
-            self._sweep_pools()
         excluded = c.excluded
         agent: AgentRT | None = None
         passed: tuple[str, ...] = ()
@@ -480,6 +482,7 @@ class Engine(Index):
             agent, passed = self._cover_skip(sig, strategy, excluded)
         if agent is None:
             sig.push(c)
+            self._waiting += 1
             if c.step_until < INF:  # live while c keeps this queue entry (same stamp)
                 self._schedule_timer(c.step_until, T_RELAX, c, c.stamp)
             if self._hook is not None:
@@ -529,6 +532,7 @@ class Engine(Index):
                     break
                 c = best[4]
                 best_sig.remove(c)
+                self._waiting -= 1
                 nxt = best_sig.heap[0] if best_sig.heap else None
                 if nxt is not None and (rival is None or nxt < rival):
                     ex = nxt[4].excluded
@@ -710,6 +714,7 @@ class Engine(Index):
 
     def _on_relax(self, c: ContactRT, now: float, out: list[Offer]) -> None:
         c.sig.remove(c)  # type: ignore[union-attr]
+        self._waiting -= 1
         self._enter_step(c, c.step + 1, now)
         self._place(c, now, out, "relaxed")
 

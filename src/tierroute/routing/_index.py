@@ -51,8 +51,8 @@ class Index:
     """
 
     sweep_every = 4096
-    """Pool lookups between sweeps of idle pools (at least; more when there are many
-    signatures). Tests lower it to exercise the sweeps."""
+    """Placements between sweeps of what nobody uses (at least; more when there are
+    many signatures: see :meth:`_sweep`). Tests lower it to exercise the sweeps."""
 
     def __init__(self, policy: Policy) -> None:
         self._policy = policy
@@ -66,7 +66,9 @@ class Index:
         self._by_skill: dict[str, set[AgentRT]] = {}
         self._by_lang: dict[str, set[AgentRT]] = {}
         self._concierge_sigs: dict[str, list[Sig]] = {}  # concierge agent id -> signatures
-        self._lookups = 0  # pool lookups since the last sweep of idle pools
+        # contacts' skill requirements, interned: contacts share a few hundred of them
+        self._skill_sets: dict[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]] = {}
+        self._lookups = 0  # placements since the last sweep (see _sweep)
         self._sweep_at = self.sweep_every
 
     def _link_agent(self, a: AgentRT) -> None:
@@ -80,9 +82,9 @@ class Index:
 
     def _unlink_agent(self, a: AgentRT) -> None:
         for skill in a.skills:
-            self._by_skill[skill].discard(a)
+            _discard(self._by_skill, skill, a)
         for lang in a.languages:
-            self._by_lang[lang].discard(a)
+            _discard(self._by_lang, lang, a)
         ready = a.presence == READY
         for buckets in a.buckets:
             for b in buckets:
@@ -169,7 +171,8 @@ class Index:
             )
         sig = self._sigs.get(key)
         if sig is None:
-            sig = self._new_sig(key)
+            return self._new_sig(key)
+        sig.used = True
         return sig
 
     def _new_sig(self, key: tuple[Any, ...]) -> Sig:
@@ -252,22 +255,109 @@ class Index:
             passed.append(a.id)
         return None, tuple(passed)
 
-    def _sweep_pools(self) -> None:
-        """Drop the pools not looked up since the last sweep.
+    def _sweep(self) -> None:
+        """Drop what nobody used since the last sweep: signatures, groups, buckets,
+        pools and interned skill sets. Called every :attr:`sweep_every` placements, or
+        every twice as many as there are signatures if that is more, so that a sweep
+        costs amortised O(1) per placement and memory stays within a constant factor
+        of what is in use, however many requirements come and go.
 
-        Every available agent is pushed into every pool of its buckets on each
-        change, so pools of buckets nobody looks up any more are pure cost. A
-        dropped pool is rebuilt from the bucket's members on its next lookup; pools
-        are derived data, so decisions do not change. Sweeps come at least twice
-        as many lookups apart as there are signatures (a pool unused for that long
-        is unlikely to be wanted soon).
+        - A signature with no waiting contact that was not looked up since the last
+          sweep goes: it is derived data, rebuilt on its next use, and decisions never
+          depend on its identity or on the order of the lists it sits in (every
+          choice is the minimum of a total order). One used since the last sweep
+          stays, so that a requirement in steady use is not rebuilt over and over.
+        - A group left without signatures at the previous sweep goes, its buckets
+          leaving their members' lists: a group exists only to serve its signatures
+          and is rebuilt from the agent indexes with its next one. Waiting one more
+          sweep spares a group whose signatures come and go its costlier rebuild.
+        - A bucket left without members (its agents were removed or updated) goes.
+        - A pool not looked up since the last sweep goes (see :class:`Pool`): every
+          available agent is pushed into every pool of its buckets on each change,
+          so pools nobody looks up are pure cost. It is rebuilt from its bucket's
+          members on its next lookup.
+        - Interned skill sets are those of the remaining signatures.
         """
+        sigs = self._sigs
+        idle = []
+        for sig in sigs.values():
+            if sig.used:
+                sig.used = False
+            elif not sig.live:
+                idle.append(sig)
+        for g in [g for g in self._groups.values() if not g.sigs]:
+            self._drop_group(g)
+        if idle:
+            self._drop_sigs(idle)
         for g in self._groups.values():
-            for b in g.buckets.values():
+            buckets = g.buckets
+            for key in [k for k, b in buckets.items() if not b.members]:
+                self._drop_bucket(buckets.pop(key))
+            for b in buckets.values():
                 if isinstance(b.pools, list):
-                    _sweep(b.pools)
+                    _sweep_pools(b.pools)
+        self._skill_sets = {s.skills: s.skills for s in sigs.values()}
         self._lookups = 0
-        self._sweep_at = max(self.sweep_every, 2 * len(self._sigs))
+        self._sweep_at = max(self.sweep_every, 2 * len(sigs))
+
+    def _drop_sigs(self, idle: list[Sig]) -> None:
+        """Forget signatures ``idle`` (no waiting contact): out of the table, their
+        groups', buckets' and concierge's lists."""
+        sigs = self._sigs
+        groups: dict[int, Group] = {}
+        buckets: dict[int, Bucket] = {}
+        concierges = set()
+        for sig in idle:
+            del sigs[sig.key]
+            g = sig.group
+            assert g is not None
+            groups[id(g)] = g
+            for b in sig.cover:
+                buckets[id(b)] = b
+            if sig.concierge is not None:
+                concierges.add(sig.concierge)
+        # the lists keep their order (Bucket._check compares them)
+        for g in groups.values():
+            g.sigs = [s for s in g.sigs if sigs.get(s.key) is s]
+        for b in buckets.values():
+            b.sigs = [s for s in b.sigs if sigs.get(s.key) is s]
+        by_concierge = self._concierge_sigs
+        for cid in concierges:
+            left = [s for s in by_concierge[cid] if sigs.get(s.key) is s]
+            if left:
+                by_concierge[cid] = left
+            else:
+                del by_concierge[cid]
+
+    def _drop_group(self, g: Group) -> None:
+        """Forget group ``g`` (no signature): its buckets leave their members."""
+        ch = g.ch
+        for b in g.buckets.values():
+            for a in b.members:
+                a.buckets[ch].remove(b)  # O(the agent's buckets on ch)
+            self._drop_bucket(b)
+        del self._groups[g.key]
+        if g.concierge is None:
+            first = g.skills[0] if g.skills else None
+            left = self._groups_by_skill[first]
+            left.remove(g)
+            if not left:
+                del self._groups_by_skill[first]
+        else:
+            left = self._concierge_groups[g.concierge]
+            left.remove(g)
+            if not left:
+                del self._concierge_groups[g.concierge]
+
+    @staticmethod
+    def _drop_bucket(b: Bucket) -> None:
+        """Bucket ``b`` is out of its group: out of its signatures' covers, its pools
+        dead (agents forget them on their next refresh)."""
+        for sig in b.sigs:
+            sig.cover.remove(b)
+        for pool in b.pools:
+            if pool is not None:
+                pool.dead = True
 
     def _make_bucket_pool(self, b: Bucket, strategy: int, ch: int) -> Pool | None:
         """A new pool of bucket ``b`` for ``strategy``, or ``None`` while no member
@@ -327,11 +417,19 @@ def _bucket_key(g: Group, a: AgentRT) -> tuple[int, ...]:
     return (*(mine[s] for s in g.skills), a.seniority)
 
 
+def _discard(index: dict[str, set[AgentRT]], name: str, a: AgentRT) -> None:
+    """Take ``a`` out of ``index[name]``; a name nobody has any more is forgotten."""
+    agents = index[name]
+    agents.discard(a)
+    if not agents:
+        del index[name]
+
+
 def _rank(x: tuple[Any, ...]) -> Any:
     return x[0]
 
 
-def _sweep(pools: list[Pool | None]) -> None:
+def _sweep_pools(pools: list[Pool | None]) -> None:
     """Drop the pools of ``pools`` not looked up since the last sweep."""
     for i, pool in enumerate(pools):
         if pool is None:

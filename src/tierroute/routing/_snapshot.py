@@ -295,6 +295,7 @@ def _load(cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | No
     for c in r._contacts.values():
         if c.state == WAITING:
             r._sig_for(c).push(c)
+            r._waiting += 1
     timers = []
     for t, tseq, kind, ref in data["timers"]:
         obj: Any = contacts[int(ref)] if kind == T_RELAX else r._works[ref]

@@ -618,6 +618,7 @@ class Sig:
         "min_profs",
         "min_sen",
         "skills",
+        "used",
     )
 
     def __init__(self, key: tuple[Any, ...]) -> None:
@@ -632,6 +633,9 @@ class Sig:
         self.min_profs = tuple(p for _, p in self.skills)
         self.group: Group | None = None
         self.cover: list[Bucket] = []  # the buckets of eligible agents
+        # looked up again since the last sweep (an idle signature is dropped: see
+        # Index._sweep); a new one is not, so one used once is dropped at once
+        self.used = False
 
     def group_key(self) -> tuple[int, tuple[str, ...], str | None, str | None]:
         """The key of the signature's group."""

@@ -612,8 +612,8 @@ class Router(Engine):
         }
 
     def waiting_count(self) -> int:
-        """Number of contacts waiting in queues. Runtime complexity: O(S)."""
-        return sum(s.live for s in self._sigs.values())
+        """Number of contacts waiting in queues. Runtime complexity: O(1)."""
+        return self._waiting
 
     # ------------------------------------------------------------------ validation
 
