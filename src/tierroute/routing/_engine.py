@@ -98,7 +98,8 @@ class Engine(Index):
         self._heap = TimerHeap()
         self._schedule_timer = self._heap.schedule
         # NB: CPython 3.11 keeps instance attributes in a compact shared-key layout (the
-        # fast path of every self._x) for at most 30 of them: this class has 29.
+        # fast path of every self._x) for at most 30 of them: this class has 29 (with
+        # those of Index).
         self._history: OrderedDict[str, Work] = OrderedDict()
         self._hook: Hook | None = None  # the listener attached (see routing._hooks)
         self._out = Decisions()  # the decisions of the call in progress
@@ -108,7 +109,6 @@ class Engine(Index):
         self._submitted = 0
         self._finished = 0
         self._abandoned = 0
-        self._waiting = 0  # contacts in queues: the sum of every Sig.live
 
     # ------------------------------------------------------------------ operations
     # One method per operation, trusting its input: the checked API

@@ -52,7 +52,8 @@ class Index:
 
     sweep_every = 4096
     """Placements between sweeps of what nobody uses (at least; more when there are
-    many signatures: see :meth:`_sweep`). Tests lower it to exercise the sweeps."""
+    many signatures), and the least number of idle signatures a sweep keeps (see
+    :meth:`_sweep`). Tests lower it to exercise the sweeps."""
 
     def __init__(self, policy: Policy) -> None:
         self._policy = policy
@@ -68,8 +69,9 @@ class Index:
         self._concierge_sigs: dict[str, list[Sig]] = {}  # concierge agent id -> signatures
         # contacts' skill requirements, interned: contacts share a few hundred of them
         self._skill_sets: dict[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]] = {}
-        self._lookups = 0  # placements since the last sweep (see _sweep)
-        self._sweep_at = self.sweep_every
+        self._waiting = 0  # contacts in queues: the sum of every Sig.live
+        self._lookups = 0  # placements ever: the clock of Sig.seen
+        self._sweep_at = self.sweep_every  # the placement count of the next sweep
 
     def _link_agent(self, a: AgentRT) -> None:
         for skill in a.skills:
@@ -171,8 +173,8 @@ class Index:
             )
         sig = self._sigs.get(key)
         if sig is None:
-            return self._new_sig(key)
-        sig.used = True
+            sig = self._new_sig(key)
+        sig.seen = self._lookups
         return sig
 
     def _new_sig(self, key: tuple[Any, ...]) -> Sig:
@@ -256,17 +258,19 @@ class Index:
         return None, tuple(passed)
 
     def _sweep(self) -> None:
-        """Drop what nobody used since the last sweep: signatures, groups, buckets,
-        pools and interned skill sets. Called every :attr:`sweep_every` placements, or
-        every twice as many as there are signatures if that is more, so that a sweep
-        costs amortised O(1) per placement and memory stays within a constant factor
-        of what is in use, however many requirements come and go.
+        """Drop what nobody uses: signatures, groups, buckets, pools, interned skill
+        sets. It runs every :attr:`sweep_every` placements, or every twice as many as
+        there are signatures if that is more, so that it costs amortised O(1) per
+        placement; memory stays within a constant factor of the live size (agents
+        and waiting contacts), however many requirements come and go.
 
-        - A signature with no waiting contact that was not looked up since the last
-          sweep goes: it is derived data, rebuilt on its next use, and decisions never
-          depend on its identity or on the order of the lists it sits in (every
-          choice is the minimum of a total order). One used since the last sweep
-          stays, so that a requirement in steady use is not rebuilt over and over.
+        - Signatures with no waiting contact are kept, the most recently looked up
+          first, up to as many as there are agents and waiting contacts (at least
+          :attr:`sweep_every`); the rest go. A signature is derived data, rebuilt on
+          its next use, and decisions never depend on its identity or on the order
+          of the lists it sits in (every choice is the minimum of a total order).
+          Keeping a generous number of idle ones spares a center whose requirements
+          recur their rebuilds (each may rebuild its group: a scan of agents).
         - A group left without signatures at the previous sweep goes, its buckets
           leaving their members' lists: a group exists only to serve its signatures
           and is rebuilt from the agent indexes with its next one. Waiting one more
@@ -279,16 +283,13 @@ class Index:
         - Interned skill sets are those of the remaining signatures.
         """
         sigs = self._sigs
-        idle = []
-        for sig in sigs.values():
-            if sig.used:
-                sig.used = False
-            elif not sig.live:
-                idle.append(sig)
         for g in [g for g in self._groups.values() if not g.sigs]:
             self._drop_group(g)
-        if idle:
-            self._drop_sigs(idle)
+        idle = [s for s in sigs.values() if not s.live]
+        keep = max(self.sweep_every, len(self._agents) + self._waiting)
+        if len(idle) > keep:
+            idle.sort(key=_seen)
+            self._drop_sigs(idle[: len(idle) - keep])
         for g in self._groups.values():
             buckets = g.buckets
             for key in [k for k, b in buckets.items() if not b.members]:
@@ -297,8 +298,7 @@ class Index:
                 if isinstance(b.pools, list):
                     _sweep_pools(b.pools)
         self._skill_sets = {s.skills: s.skills for s in sigs.values()}
-        self._lookups = 0
-        self._sweep_at = max(self.sweep_every, 2 * len(sigs))
+        self._sweep_at = self._lookups + max(self.sweep_every, 2 * len(sigs))
 
     def _drop_sigs(self, idle: list[Sig]) -> None:
         """Forget signatures ``idle`` (no waiting contact): out of the table, their
@@ -423,6 +423,10 @@ def _discard(index: dict[str, set[AgentRT]], name: str, a: AgentRT) -> None:
     agents.discard(a)
     if not agents:
         del index[name]
+
+
+def _seen(sig: Sig) -> int:
+    return sig.seen
 
 
 def _rank(x: tuple[Any, ...]) -> Any:

@@ -617,8 +617,8 @@ class Sig:
         "live",
         "min_profs",
         "min_sen",
+        "seen",
         "skills",
-        "used",
     )
 
     def __init__(self, key: tuple[Any, ...]) -> None:
@@ -633,9 +633,7 @@ class Sig:
         self.min_profs = tuple(p for _, p in self.skills)
         self.group: Group | None = None
         self.cover: list[Bucket] = []  # the buckets of eligible agents
-        # looked up again since the last sweep (an idle signature is dropped: see
-        # Index._sweep); a new one is not, so one used once is dropped at once
-        self.used = False
+        self.seen = 0  # when it was last looked up, in placements (see Index._sweep)
 
     def group_key(self) -> tuple[int, tuple[str, ...], str | None, str | None]:
         """The key of the signature's group."""
