@@ -4,8 +4,8 @@ Each hot-path structure checks itself (``AgentRT._check``, ``Sig._check``,
 ``Group._check`` -> ``Bucket._check`` -> ``Pool._check`` in
 :mod:`tierroute.routing._state`); this walk calls them and asserts what ties them
 together: every waiting contact in exactly one queue with its relaxation timer, every
-reservation with its expiry, no agent left available beside a contact it could take,
-and the indexes of the engine.
+reservation with its expiry, every running cooldown with its timer, no agent left
+available beside a contact it could take, and the indexes of the engine.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 from tierroute.routing._engine import Engine
-from tierroute.routing._hooks import T_EXPIRE, T_RELAX, T_WRAP, is_live
+from tierroute.routing._hooks import T_EXPIRE, T_LAPSE, T_RELAX, T_WRAP, is_live
 from tierroute.routing._state import (
     ACTIVE,
     CHANNELS,
@@ -44,7 +44,7 @@ def _timers(r: Engine) -> dict[tuple[int, int], float]:
     live: dict[tuple[int, int], float] = {}
     for t, _, kind, _, obj in filter(is_live, r._heap.heap):
         key = (kind, id(obj))
-        assert key not in live, f"two live timers of kind {kind} for {obj.id}"
+        assert key not in live, f"two live timers of kind {kind} for {obj!r}"
         live[key] = t
         assert t > r._now, f"live timer {kind} at {t} is not after now {r._now}"
     return live
@@ -67,7 +67,8 @@ def _queues(r: Engine) -> Counter[str]:
             for a in b.members:
                 if a.presence == READY and a.can_take(ch, cost[ch], excl[ch]):
                     for c in waiting:
-                        assert c.excluded is not None and a.id in c.excluded, (
+                        x = None if c.excluded is None else c.excluded.get(a.id)
+                        assert x is not None and not x.lapsed, (
                             f"agent {a.id} is available for waiting contact {c.id}"
                         )
     return entries
@@ -78,6 +79,13 @@ def _contacts(r: Engine, entries: Counter[str], timers: dict[tuple[int, int], fl
     for cid, c in r._contacts.items():
         assert c.id == cid
         states[c.state] += 1
+        for aid, x in (c.excluded or {}).items():
+            assert x.contact is c and x.agent == aid
+            t_lapse = timers.get((T_LAPSE, id(x)))
+            if x.lapsed or x.until == INF:
+                assert t_lapse is None, f"{cid}: a cooldown timer for {aid} that ended"
+            else:
+                assert t_lapse == x.until, f"{cid}: cooldown of {aid} {t_lapse} != {x.until}"
         if c.state == WAITING:
             assert entries[cid] == 1, f"waiting contact {cid} is in {entries[cid]} queues"
             assert c.work is None

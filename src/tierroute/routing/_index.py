@@ -26,6 +26,8 @@ from tierroute.routing._state import (
     BY_PROFICIENCY,
     CHANNELS,
     COMPACT_SLACK,
+    INF,
+    LOGGED_OUT,
     POOL_COMPACT_FACTOR,
     POOL_OF,
     RANK_KEY,
@@ -228,11 +230,14 @@ class Index:
         return None if best is None else best[-1]
 
     def _cover_skip(
-        self, sig: Sig, strategy: int, excluded: set[str]
+        self, sig: Sig, strategy: int, c: ContactRT, now: float
     ) -> tuple[AgentRT | None, tuple[str, ...]]:
-        """Like :meth:`_cover_best` for a contact that excluded some agents: the best
-        agent not excluded, and the excluded agents ranked ahead of it."""
+        """Like :meth:`_cover_best` for a contact ``c`` that excluded some agents: the
+        best agent not held off (see :meth:`_held_off`), and the agents ranked ahead
+        of it that are."""
         mp = BY_PROFICIENCY[strategy]
+        excluded = c.excluded
+        assert excluded is not None
         ranked: list[tuple[Any, ...]] = []  # (rank, is a pick, agent)
         for prof, heap in self._cover_pools(sig, strategy):
             held = []
@@ -243,7 +248,7 @@ class Index:
                     continue
                 held.append(e)
                 rank = (-prof, *e[:-1]) if mp else e[:-1]
-                if a.id not in excluded:
+                if a.id not in excluded or not self._held_off(c, a.id, now, sig):
                     ranked.append((rank, True, a))
                     break
                 ranked.append((rank, False, a))
@@ -256,6 +261,52 @@ class Index:
                 return a, tuple(passed)
             passed.append(a.id)
         return None, tuple(passed)
+
+    def _held_off(self, c: ContactRT, agent_id: str, now: float, sig: Sig) -> bool:
+        """Whether ``c`` may not be offered to agent ``agent_id``, which ``c.excluded``
+        names, at ``now``; ``sig`` is ``c``'s signature at its current step.
+
+        An exclusion holds until its cooldown lapses, except that after the moment
+        it was made (``since``), it gives way when no other agent eligible for ``sig``
+        is logged in without an exclusion of its own that holds: nobody else could
+        take the contact, so waiting out the cooldown would only strand it. An
+        exclusion for good (a transfer, or a policy without cooldown) always holds.
+        Cost: O(1), or O(the agents of ``sig``'s cover) to look for another agent.
+        """
+        excluded = c.excluded
+        assert excluded is not None
+        x = excluded[agent_id]
+        if x.lapsed:
+            return False
+        if x.until == INF or x.since >= now:
+            return True
+        for b in sig.cover:
+            for a in b.members:
+                if a.presence != LOGGED_OUT and a.id != agent_id:
+                    y = excluded.get(a.id)
+                    if y is None or y.lapsed:
+                        return True
+        return False
+
+    def _queue_first_for(self, sig: Sig, agent_id: str, now: float) -> tuple[Any, ...] | None:
+        """First live entry of ``sig``'s queue whose contact does not hold agent
+        ``agent_id`` off (see :meth:`_held_off`)."""
+        heap = sig.heap
+        held = []
+        found = None
+        while heap:
+            e = heappop(heap)
+            c = e[4]
+            if not is_live(e):
+                continue
+            held.append(e)
+            ex = c.excluded
+            if ex is None or agent_id not in ex or not self._held_off(c, agent_id, now, sig):
+                found = e
+                break
+        for e in held:
+            heappush(heap, e)
+        return found
 
     def _sweep(self) -> None:
         """Drop what nobody uses: signatures, groups, buckets, pools, interned skill

@@ -13,7 +13,10 @@ kind, and is rebuilt by the loader registered for that kind (see
 Formats: the data carries ``version``; older versions are brought up to
 :data:`VERSION` by the functions of :data:`MIGRATIONS`, applied in order, before
 anything is read. Version 1 (tierroute 0.1) kept the tracker under ``tracker``;
-version 2 keeps every hook under ``hooks``.
+version 2 keeps every hook under ``hooks``; version 3 adds the cooldown of declines
+(``offer.decline_cooldown_s`` in the policy, each contact's ``cooldowns``, the
+timers of kind ``T_LAPSE``, and how an offer readmitted an excluded agent, last in
+each work's ``why``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from tierroute.errors import InvalidArgument, RoutingStateError, TierRouteError
 from tierroute.models import Channel
 from tierroute.policy.model import Policy
 from tierroute.routing._engine import Engine
-from tierroute.routing._hooks import T_EXT, T_RELAX
+from tierroute.routing._hooks import T_EXT, T_LAPSE, T_RELAX
 from tierroute.routing._state import (
     ACTIVE,
     CHANNEL_INDEX,
@@ -39,13 +42,14 @@ from tierroute.routing._state import (
     WAITING,
     AgentRT,
     ContactRT,
+    Exclusion,
     Work,
 )
 
 E = TypeVar("E", bound=Engine)
 
 FORMAT: Final = "tierroute.router"  # a format marker, not a module path: it never changes
-VERSION: Final = 2
+VERSION: Final = 3
 
 
 def migrate_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
@@ -56,8 +60,24 @@ def migrate_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def migrate_v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 -> 3: declines gained a cooldown. A router written before keeps
+    declines for good (its policy's ``offer.decline_cooldown_s`` becomes ``None``),
+    so that it, and the journal replayed on it, decide as recorded; its contacts'
+    exclusions hold for good (no ``cooldowns``), and no offer readmitted an agent."""
+    policy = dict(data["policy"])
+    policy["offer"] = {**policy.get("offer", {}), "decline_cooldown_s": None}
+    data["policy"] = policy
+    for part in ("contacts", "detached"):
+        data[part] = [{**c, "cooldowns": {}} for c in data[part]]
+    data["works"] = [{**w, "why": [*w["why"], None]} for w in data["works"]]
+    data["version"] = 3
+    return data
+
+
 MIGRATIONS: Final[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {
     1: migrate_v1_to_v2,
+    2: migrate_v2_to_v3,
 }
 """``MIGRATIONS[v]`` turns version ``v`` data into version ``v + 1`` data."""
 
@@ -90,6 +110,11 @@ def _contact(c: ContactRT) -> dict[str, Any]:
         "step": c.step,
         "step_until": _f(c.step_until),
         "excluded": None if c.excluded is None else sorted(c.excluded),
+        # those that end (the others hold for good): [since, until], lapsed if until
+        # is not after the snapshot's time
+        "cooldowns": {}
+        if c.excluded is None
+        else {a: [x.since, x.until] for a, x in sorted(c.excluded.items()) if x.until < INF},
     }
 
 
@@ -103,9 +128,10 @@ def dump(r: Engine) -> dict[str, Any]:
     live = {id(c) for c in r._contacts.values()}
     detached = {w.contact.seq: w.contact for w in works if id(w.contact) not in live}
     # Relaxation timers name a contact by its submit sequence; expiry and wrap-up
-    # timers name a work by its offer id (the two id spaces may overlap).
+    # timers name a work by its offer id (the two id spaces may overlap); cooldown
+    # timers name the contact's sequence and the agent.
     timers = sorted(
-        [t, seq, kind, obj.seq if kind == T_RELAX else obj.id]
+        [t, seq, kind, _timer_ref(kind, obj)]
         for t, seq, kind, _, obj in r._heap.live()
         if kind != T_EXT  # tracker timers belong to the tracker
     )
@@ -157,6 +183,7 @@ def dump(r: Engine) -> dict[str, Any]:
                     *w.why[1:8],
                     list(w.why[8]),
                     None if w.why[9] is None else list(w.why[9]),
+                    w.why[10],
                 ],
             }
             for w in works
@@ -183,8 +210,9 @@ def load(
         # Migrations rewrite top-level entries of this copy; one that changes a nested
         # value copies it first, so the caller's data is never modified.
         data = dict(data)
-        while data["version"] != VERSION:
-            data = MIGRATIONS[data["version"]](data)
+        with reading():  # a malformed old snapshot fails its migration
+            while data["version"] != VERSION:
+                data = MIGRATIONS[data["version"]](data)
     with reading():
         return _load(cls, data, clock), data["hooks"]
 
@@ -199,6 +227,14 @@ def reading() -> Iterator[None]:
         raise
     except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
         raise InvalidArgument(f"corrupt router snapshot: {exc!r}") from None
+
+
+def _timer_ref(kind: int, obj: Any) -> Any:
+    if kind == T_RELAX:
+        return obj.seq
+    if kind == T_LAPSE:
+        return [obj.contact.seq, obj.agent]
+    return obj.id
 
 
 def _make_contact(r: Engine, d: Mapping[str, Any]) -> ContactRT:
@@ -221,7 +257,13 @@ def _make_contact(r: Engine, d: Mapping[str, Any]) -> ContactRT:
     c.state = int(d["state"])
     c.step = int(d["step"])
     c.step_until = _unf(d["step_until"])
-    c.excluded = None if d["excluded"] is None else set(d["excluded"])
+    if d["excluded"] is not None:
+        cooldowns = d["cooldowns"]
+        c.excluded = {}
+        for aid in d["excluded"]:
+            since, until = cooldowns.get(aid, (INF, INF))
+            x = c.excluded[str(aid)] = Exclusion(c, str(aid), float(since), float(until))
+            x.lapsed = x.until <= r._now  # its timer fired (before the snapshot's call)
     return c
 
 
@@ -269,6 +311,7 @@ def _load(cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | No
         a = r._agents[d["agent"]]
         why = d["why"]
         rival = None if why[9] is None else (str(why[9][0]), float(why[9][1]))
+        readmitted = None if why[10] is None else str(why[10])
         w = Work(
             d["id"],
             c,
@@ -277,7 +320,7 @@ def _load(cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | No
             _unf(d["expires_at"]),
             d["step"],
             int(d["state"]),
-            (why[0], *why[1:8], tuple(why[8]), rival),
+            (why[0], *why[1:8], tuple(why[8]), rival, readmitted),
         )
         w.accepted_at = _unf(d["accepted_at"])
         w.until = _unf(d["until"])
@@ -298,7 +341,13 @@ def _load(cls: type[E], data: Mapping[str, Any], clock: Callable[[], float] | No
             r._waiting += 1
     timers = []
     for t, tseq, kind, ref in data["timers"]:
-        obj: Any = contacts[int(ref)] if kind == T_RELAX else r._works[ref]
+        obj: Any
+        if kind == T_RELAX:
+            obj = contacts[int(ref)]
+        elif kind == T_LAPSE:
+            obj = contacts[int(ref[0])].excluded[ref[1]]  # type: ignore[index]
+        else:
+            obj = r._works[ref]
         # the object's current stamp: a waiting contact's queue entry has it too
         timers.append((float(t), int(tseq), int(kind), obj.stamp, obj))
     heapify(timers)
