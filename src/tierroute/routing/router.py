@@ -483,7 +483,7 @@ class Router(Engine):
 
     def reject(self, offer_id: str, *, now: float | None = None) -> Decisions:
         """The agent declined the offer: the contact goes back with its key and is not
-        offered to this agent again.
+        offered to this agent again before the policy's ``offer.decline_cooldown_s``.
 
         Raises:
             UnknownOffer: No live offer with this id.
