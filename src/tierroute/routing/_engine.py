@@ -479,10 +479,12 @@ class Engine(Index):
 
     def _place(self, c: ContactRT, now: float, out: list[Offer], moment: str) -> None:
         """``c`` starts waiting at its current step: offer it or queue it."""
-        self._lookups += 1
-        if self._lookups >= self._sweep_at:  # before the lookup, which it must not undo
+        n = self._lookups + 1
+        self._lookups = n
+        if n >= self._sweep_at:  # before the lookup, which it must not undo
             self._sweep()
         sig = self._sig_for(c)
+        sig.seen = n
         strategy = c.tier.steps[c.step].strategy
         excluded = c.excluded
         agent: AgentRT | None = None

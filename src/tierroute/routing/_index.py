@@ -176,7 +176,6 @@ class Index:
         sig = self._sigs.get(key)
         if sig is None:
             sig = self._new_sig(key)
-        sig.seen = self._lookups
         return sig
 
     def _new_sig(self, key: tuple[Any, ...]) -> Sig:

@@ -660,7 +660,7 @@ class Sig:
         self.min_profs = tuple(p for _, p in self.skills)
         self.group: Group | None = None
         self.cover: list[Bucket] = []  # the buckets of eligible agents
-        self.seen = 0  # when it was last looked up, in placements (see Index._sweep)
+        self.seen = 0  # the placement that last used it (see Index._sweep)
 
     def group_key(self) -> tuple[int, tuple[str, ...], str | None, str | None]:
         """The key of the signature's group."""
