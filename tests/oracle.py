@@ -5,13 +5,20 @@ versions: every decision is a full scan over plain dicts.
 
 - A contact that starts waiting (submitted, relaxed, returned, transferred) takes the
   best agent, by its step's strategy key, among all agents that are ready, eligible
-  for its requirement at its current step, have room for its channel and are not in
-  its excluded set; otherwise it just stays ``"waiting"``.
+  for its requirement at its current step, have room for its channel and are not
+  held off by it; otherwise it just stays ``"waiting"``.
 - An agent that gains capacity repeatedly takes the waiting contact with the smallest
-  ``(key, -value, submit seq)`` it is eligible for, has room for and is not excluded
-  from, while there is one.
-- Timers (relaxation step end, offer expiry, wrap-up end) are one plain list, fired in
-  ``(time, creation order)``. A timer is removed as soon as what it times is over.
+  ``(key, -value, submit seq)`` it is eligible for, has room for and is not held off
+  by, while there is one.
+- A contact holds off an agent that declined it or let its offer ring out, until the
+  policy's cooldown ends (a timer: the contact, if waiting, then goes to that agent
+  if it can serve it), or for good after a transfer away from it or without a
+  cooldown. A cooldown gives way after the moment of the decline when no other
+  agent eligible for the contact at its step is logged in without being held off.
+  An offer to an agent ends the contact's exclusion of it.
+- Timers (relaxation step end, offer expiry, wrap-up end, cooldown end) are one
+  plain list, fired in ``(time, creation order)``. A timer is removed as soon as
+  what it times is over.
 
 Calls are validated against the state before the due timers fire; if that fails,
 nothing changes. If timers fired, the call's state conditions are checked again; if
@@ -109,7 +116,16 @@ class Contact:
     state: str = "waiting"  # waiting | offered | in_service
     step: int = 0
     step_until: float = INF
-    excluded: set[str] = field(default_factory=set)
+    excluded: dict[str, Exclusion] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Exclusion:
+    contact: Contact
+    agent: str
+    since: float
+    until: float  # INF: for good
+    lapsed: bool = False
 
 
 @dataclass(eq=False)
@@ -125,8 +141,8 @@ class Work:
 class Timer:
     time: float
     seq: int
-    kind: str  # relax | expire | wrap
-    target: Contact | Work
+    kind: str  # relax | expire | wrap | lapse
+    target: Contact | Work | Exclusion
 
 
 class Oracle:
@@ -215,12 +231,28 @@ class Oracle:
             and all(a.skills.get(s, 0) >= p for s, p in skills)
         )
 
-    def can_serve(self, a: Agent, c: Contact) -> bool:
+    def can_serve(self, a: Agent, c: Contact, now: float) -> bool:
         return (
             a.presence == READY
-            and a.id not in c.excluded
             and self.eligible(a, self.requirement(c))
             and self.has_room(a, c.channel)
+            and not self.held_off(a, c, now)
+        )
+
+    def held_off(self, a: Agent, c: Contact, now: float) -> bool:
+        x = c.excluded.get(a.id)
+        if x is None or x.lapsed:
+            return False
+        if x.until == INF or x.since >= now:
+            return True
+        req = self.requirement(c)
+        # the cooldown gives way when nobody else could take c
+        return any(
+            b is not a
+            and b.presence != LOGGED_OUT
+            and self.eligible(b, req)
+            and (b.id not in c.excluded or c.excluded[b.id].lapsed)
+            for b in self.agents.values()
         )
 
     def agent_key(self, a: Agent, c: Contact) -> tuple[Any, ...]:
@@ -235,16 +267,16 @@ class Oracle:
             a is not None
             and a.presence != LOGGED_OUT
             and a.channels.get(c.channel, 0) > 0
-            and a.id not in c.excluded
+            and (a.id not in c.excluded or c.excluded[a.id].lapsed)
         )
 
     # ---------------------------------------------------------------- timers
 
-    def add_timer(self, t: float, kind: str, target: Contact | Work) -> None:
+    def add_timer(self, t: float, kind: str, target: Contact | Work | Exclusion) -> None:
         self.seq["timer"] += 1
         self.timers.append(Timer(t, self.seq["timer"], kind, target))
 
-    def cancel_timers(self, target: Contact | Work) -> None:
+    def cancel_timers(self, target: Contact | Work | Exclusion) -> None:
         self.timers = [x for x in self.timers if x.target is not target]
 
     def fire(self, now: float, out: list[Offer]) -> bool:
@@ -265,6 +297,9 @@ class Oracle:
             elif x.kind == "expire":
                 assert isinstance(x.target, Work)
                 self.decline(x.target, x.time, out, no_answer=True)
+            elif x.kind == "lapse":
+                assert isinstance(x.target, Exclusion)
+                self.lapse(x.target, x.time, out)
             else:
                 assert isinstance(x.target, Work)
                 self.release(x.target, x.time)
@@ -285,7 +320,7 @@ class Oracle:
     def seek_agent(self, c: Contact, now: float, out: list[Offer]) -> None:
         """c starts waiting at its current step: best available agent, or wait."""
         self.signatures.add(self.requirement(c))
-        candidates = [a for a in self.agents.values() if self.can_serve(a, c)]
+        candidates = [a for a in self.agents.values() if self.can_serve(a, c, now)]
         if candidates:
             self.offer(c, min(candidates, key=lambda a: self.agent_key(a, c)), now, out)
         elif c.step_until < INF:
@@ -295,7 +330,9 @@ class Oracle:
         """a may have gained capacity: take the most urgent contacts it can serve."""
         while a.presence == READY:
             waiting = [
-                c for c in self.contacts.values() if c.state == "waiting" and self.can_serve(a, c)
+                c
+                for c in self.contacts.values()
+                if c.state == "waiting" and self.can_serve(a, c, now)
             ]
             if not waiting:
                 return
@@ -303,6 +340,8 @@ class Oracle:
 
     def offer(self, c: Contact, a: Agent, now: float, out: list[Offer]) -> None:
         self.cancel_timers(c)
+        if a.id in c.excluded:
+            self.cancel_timers(c.excluded.pop(a.id))
         self.seq["offer"] += 1
         n = self.seq["offer"]
         auto = self.policy.offer.auto_accept
@@ -362,10 +401,33 @@ class Oracle:
         """An offer of c fell through: c waits again (next step if its time is up)."""
         c.state = "waiting"
         if exclude is not None:
-            c.excluded.add(exclude)
+            cooldown = self.policy.offer.decline_cooldown_s
+            self.exclude(c, exclude, now, INF if cooldown is None else now + cooldown)
         if now >= c.step_until or (c.steps[c.step].concierge and not self.concierge_usable(c)):
             self.enter_step(c, c.step + 1, now)
         self.seek_agent(c, now, out)
+
+    def exclude(self, c: Contact, agent_id: str, now: float, until: float) -> None:
+        old = c.excluded.get(agent_id)
+        if old is not None:
+            self.cancel_timers(old)
+        x = c.excluded[agent_id] = Exclusion(c, agent_id, now, until)
+        if until < INF:
+            self.add_timer(until, "lapse", x)
+
+    def lapse(self, x: Exclusion, now: float, out: list[Offer]) -> None:
+        """The cooldown ended: a waiting contact goes to the agent if it can serve it."""
+        x.lapsed = True
+        c = x.contact
+        a = self.agents.get(x.agent)
+        if c.state == "waiting" and a is not None and self.can_serve(a, c, now):
+            self.offer(c, a, now, out)
+
+    def forget(self, c: Contact) -> None:
+        """c leaves: its exclusions' timers go."""
+        for x in c.excluded.values():
+            self.cancel_timers(x)
+        c.excluded.clear()
 
     def decline(self, w: Work, now: float, out: list[Offer], *, no_answer: bool) -> None:
         a = w.agent
@@ -635,6 +697,7 @@ class Oracle:
         c = self.contacts.pop(contact_id)
         self.count["abandoned"] += 1
         self.cancel_timers(c)
+        self.forget(c)
         w = self.work_of(c)
         if w is not None:
             self.release(w, t)
@@ -675,7 +738,7 @@ class Oracle:
         c.state = "waiting"
         c.skills, c.language, c.min_sen = new_skills, new_lang, new_sen
         if w is not None:
-            c.excluded.add(w.agent.id)
+            self.exclude(c, w.agent.id, t, INF)
         self.enter_step(c, 0, t)
         self.seek_agent(c, t, out)
         if w is not None and w.agent.presence == READY:
@@ -716,6 +779,7 @@ class Oracle:
         self.fire(t, out)
         del self.contacts[w.contact.id]
         self.count["finished"] += 1
+        self.forget(w.contact)
         self.end_service(w, t, out, seek=True)
         return out
 

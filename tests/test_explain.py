@@ -173,6 +173,8 @@ def test_passed_over_agents_after_a_reject() -> None:
 def test_passed_over_contact_when_agent_frees_capacity() -> None:
     r = Router(no_wrap(), start=0.0)
     r.add_agent(AgentSpec("a"), presence="ready", now=0.0)
+    # logged in: another agent could take c1, so a's decline holds (cooldown)
+    r.add_agent(AgentSpec("b"), presence="not_ready", now=0.0)
     [o1] = r.submit(ContactSpec("c1", "voice", "standard"), now=0.0)  # key 60
     assert r.reject(o1.offer_id, now=1.0) == []  # c1 waits, a excluded
     [o2] = r.submit(ContactSpec("c2", "voice", "standard"), now=2.0)

@@ -48,7 +48,13 @@ def rich_router() -> Router:
     check is late); cat logged out; dan not ready, named concierge of c6 (waiting);
     c3 waiting for a skill nobody has, offered a callback, escalating (P1).
     """
-    r = Router(prestige(), start=START)
+    # declines hold for good here (the ids below were chosen under that rule); the
+    # cooldowns of declines have their own tests at the end of this module
+    policy = prestige()
+    policy = policy.model_copy(
+        update={"offer": policy.offer.model_copy(update={"decline_cooldown_s": None})}
+    )
+    r = Router(policy, start=START)
     PromiseTracker(r)
     t = START
 
@@ -807,3 +813,45 @@ def test_a_damaged_snapshot_is_refused_or_restores_sound(snap: dict[str, Any]) -
         sound(r)
     except TierRouteError as exc:  # a valid call on a sound router never fails
         pytest.fail(f"restored router refused a valid call: {exc!r}")
+
+
+# ----------------------------------------------------------------------------- cooldowns
+
+
+def cooling_router() -> Router:
+    """One agent who let a contact ring out: its decline cools down (a live T_LAPSE
+    timer and a ``cooldowns`` entry in the snapshot)."""
+    policy = prestige()
+    policy = policy.model_copy(
+        update={"offer": policy.offer.model_copy(update={"decline_cooldown_s": 300.0})}
+    )
+    r = Router(policy, start=START)
+    r.add_agent(AgentSpec("zed", skills={"wealth": 5}), presence="ready", now=START)
+    r.add_agent(AgentSpec("amy", skills={"wealth": 5}), presence="ready", now=START)
+    [o] = r.submit(ContactSpec("c1", "voice", "standard", skills={"wealth": 1}), now=START)
+    r.reject(o.offer_id, now=START + 1)
+    return r
+
+
+def test_a_cooling_decline_round_trips() -> None:
+    r = cooling_router()
+    snap = json.loads(json.dumps(r.snapshot()))
+    assert any(c["cooldowns"] for c in snap["contacts"])
+    assert 4 in {kind for _, _, kind, _ in snap["timers"]}
+    again = Router.restore(snap)
+    again._check()
+    assert again.snapshot() == snap
+
+
+def test_a_cooldown_of_an_agent_not_excluded_is_refused() -> None:
+    snap = json.loads(json.dumps(cooling_router().snapshot()))
+    c = next(c for c in snap["contacts"] if c["cooldowns"])
+    c["cooldowns"]["nobody"] = next(iter(c["cooldowns"].values()))
+    refused(snap, "cooldowns", "not excluded")
+
+
+def test_a_cooldown_timer_that_matches_no_cooldown_is_refused() -> None:
+    snap = json.loads(json.dumps(cooling_router().snapshot()))
+    i = next(i for i, t in enumerate(snap["timers"]) if t[2] == 4)
+    snap["timers"][i][0] += 1.0
+    refused(snap, "timers", "no cooldown")

@@ -53,6 +53,13 @@ def policy(
     return Policy(**fields)
 
 
+def no_cooldown(p: Policy) -> Policy:
+    """``p`` with declines holding for good (``decline_cooldown_s=None``): for tests of
+    other rules that a declined contact coming back would blur (the cooldown itself
+    is tested in test_decline_cooldown.py)."""
+    return p.model_copy(update={"offer": p.offer.model_copy(update={"decline_cooldown_s": None})})
+
+
 def add(r: Router, aid: str, t: float = 0.0, presence: str = "ready", **spec: Any) -> list[Offer]:
     return r.add_agent(AgentSpec(aid, **spec), presence=presence, now=t)
 
@@ -582,7 +589,7 @@ def test_concierge_who_rejects_sends_the_contact_on() -> None:
 def test_offer_falling_through_after_the_step_ended_moves_the_contact_on() -> None:
     """Offered at 50 on step 'requested' (ends at 60): no relaxation while it rings;
     when it expires at 70 the contact goes straight to 'skilled' (until 190)."""
-    r = Router(prestige(), start=0.0)
+    r = Router(no_cooldown(prestige()), start=0.0)
     sub(r, "c1", 0.0, skills={"billing": 2}, language="en")
     r.advance(50.0)
     assert pairs(add(r, "a", 50.0, skills={"billing": 2}, languages=("en",))) == [("c1", "a")]
@@ -633,7 +640,8 @@ def test_accept_makes_the_agent_busy() -> None:
 
 
 def test_reject_returns_contact_with_same_key_and_never_reoffers_to_that_agent() -> None:
-    r = Router(prestige(), start=0.0)
+    """Without a cooldown a decline holds for good."""
+    r = Router(no_cooldown(prestige()), start=0.0)
     add(r, "ana", 0.0, languages=("en",))
     [offer] = sub(r, "c1", 0.0, language="en")
     key = r.contact_status("c1").key
@@ -663,7 +671,7 @@ def test_reject_hands_the_contact_to_the_next_agent() -> None:
 
 
 def test_expiry_returns_contact_and_counts_a_no_answer() -> None:
-    r = Router(Policy(), start=0.0)
+    r = Router(no_cooldown(Policy()), start=0.0)
     add(r, "a1", 0.0)
     [offer] = sub(r, "c1", 1.0)
     assert offer.expires_at == 21.0
@@ -690,7 +698,7 @@ def test_expiry_reoffers_to_another_agent_at_the_expiry_time() -> None:
 def test_offer_made_and_withdrawn_within_one_call_is_not_returned() -> None:
     """advance(100) fires the expiry at 21 (re-offer to a2) and a2's expiry at 41:
     the re-offer is already dead when the call returns, so it is not returned."""
-    r = Router(Policy(), start=0.0)
+    r = Router(no_cooldown(Policy()), start=0.0)
     add(r, "a1", 0.0)
     add(r, "a2", 0.5)
     sub(r, "c1", 1.0)
@@ -708,7 +716,7 @@ def test_expired_offer_cannot_be_accepted() -> None:
 
 
 def test_max_no_answers_consecutive_expiries_set_agent_not_ready() -> None:
-    r = Router(Policy(), start=0.0)  # max_no_answers = 3
+    r = Router(no_cooldown(Policy()), start=0.0)  # max_no_answers = 3
     add(r, "a1", 0.0)
     for i in range(3):
         t = 20.0 * i
@@ -738,7 +746,7 @@ def test_ready_again_resets_the_no_answer_count() -> None:
 
 
 def test_accept_resets_the_no_answer_count() -> None:
-    r = Router(policy(wrap=False), start=0.0)
+    r = Router(policy(wrap=False, decline_cooldown_s=None), start=0.0)
     add(r, "a1", 0.0)
     for i in range(2):
         sub(r, f"x{i}", 20.0 * i)
@@ -934,9 +942,11 @@ def test_transfer_of_ringing_offer_withdraws_it() -> None:
 
 
 def test_transfer_keeps_earlier_exclusions() -> None:
-    """Module rule: a contact never gets an offer from an agent that rejected it."""
+    """Module rule: a contact is not offered again to an agent that rejected it, while
+    the cooldown runs and another agent could take it; a transfer keeps that."""
     r = Router(Policy(), start=0.0)
     add(r, "a", 0.0)
+    add(r, "b", 0.0, presence="not_ready")  # could take c1: a's decline holds (cooldown)
     [offer] = sub(r, "c1", 0.0)
     assert r.reject(offer.offer_id, now=1.0) == []
     # re-route with the same (empty) requirements: a rejected c1 before

@@ -832,7 +832,7 @@ def corrupt(snap: dict[str, Any], how: str) -> Any:
     elif how == "wrong format":
         s["format"] = "someone.else"
     elif how == "future version":
-        s["version"] = 3
+        s["version"] = 4
     elif how == "version str":
         s["version"] = "1"
     elif how == "no agents":
@@ -854,7 +854,7 @@ def corrupt(snap: dict[str, Any], how: str) -> Any:
         ("not a mapping", ("format",)),
         ("no format", ("format",)),
         ("wrong format", ("format",)),
-        ("future version", ("version 3",)),
+        ("future version", ("version 4",)),
         ("version str", ("version '1'",)),
         ("no agents", ("corrupt", "agents")),
         ("unknown tier", ("corrupt", "gold")),

@@ -190,7 +190,7 @@ def test_restore_gives_an_equal_snapshot(seed: int) -> None:
     restored._check()
 
 
-@pytest.mark.parametrize("seed", [2, 3, 14])
+@pytest.mark.parametrize("seed", [1, 6, 14])
 def test_continued_workload_gives_identical_offers(seed: int) -> None:
     original, driver = run_workload(seed, 250)
     snap = original.snapshot()
@@ -199,6 +199,8 @@ def test_continued_workload_gives_identical_offers(seed: int) -> None:
     assert states == {0, 1, 2}, states  # offers ringing, contacts in service, wrap-ups
     assert any(c["state"] == 0 for c in snap["contacts"])  # contacts waiting
     assert any(c["excluded"] for c in snap["contacts"])  # ... after a reject or expiry
+    cooldowns = [until for c in snap["contacts"] for _, until in c["cooldowns"].values()]
+    assert min(cooldowns) <= snap["now"] < max(cooldowns)  # ... lapsed and running
     restored = Router.restore(json.loads(json.dumps(snap)))
     twin = copy.deepcopy(driver)
     start = len(driver.log)
@@ -309,6 +311,8 @@ def test_restored_router_explains_passed_over_in_the_same_order() -> None:
     rebuilds queues in contact order. The explanation must not depend on that."""
     r = Router(Policy(), start=0.0)
     r.add_agent(AgentSpec("a", skills={"billing": 1, "tech": 1}), presence="ready", now=0.0)
+    # logged in: another agent could take c1 and c2, so a's declines hold (cooldown)
+    r.add_agent(AgentSpec("b", skills={"billing": 1, "tech": 1}), presence="not_ready", now=0.0)
     r.submit(ContactSpec("x0", "voice", "standard", skills={"billing": 1}), now=0.0)
     r.abandon("x0", now=1.0)
     [o1] = r.submit(ContactSpec("c1", "voice", "standard", skills={"tech": 1}), now=2.0)
@@ -345,7 +349,7 @@ def test_snapshot_does_not_include_explain_history() -> None:
     [
         ({"format": "tierroute.other"}, "format"),
         ({"format": None}, "format"),
-        ({"version": 3}, "version 3"),  # a future version
+        ({"version": 4}, "version 4"),  # a future version
         ({"version": 0}, "version 0"),
         ({"version": None}, "version None"),
     ],
@@ -410,7 +414,8 @@ def test_a_version_1_snapshot_is_migrated_without_touching_the_callers_data() ->
     restored = Router.restore(v1)
     assert v1 == before
     again = restored.snapshot()
-    assert again["version"] == 2 and "tracker" not in again
+    assert again["version"] == 3 and "tracker" not in again
+    assert again["policy"]["offer"]["decline_cooldown_s"] is None  # declines hold for good
     assert set(again["hooks"]) == {"promises"}
     assert again["hooks"]["promises"]["timers"] == v1["tracker"]["timers"]
     restored._check()

@@ -417,7 +417,9 @@ def test_router_matches_oracle_hypothesis(seed: int, policy: str) -> None:
 # every call is compared with the oracle) and then checked for its point.
 
 
-def concierge_policy(*, auto_accept: bool = False, max_no_answers: int = 3) -> Policy:
+def concierge_policy(
+    *, auto_accept: bool = False, max_no_answers: int = 3, decline_cooldown_s: float | None = 60.0
+) -> Policy:
     gold = TierPolicy(
         name="gold",
         relaxation=(
@@ -426,7 +428,12 @@ def concierge_policy(*, auto_accept: bool = False, max_no_answers: int = 3) -> P
             RelaxationStep(name="open", skills="ignore"),
         ),
     )
-    offer = OfferPolicy(timeout_s=10.0, auto_accept=auto_accept, max_no_answers=max_no_answers)
+    offer = OfferPolicy(
+        timeout_s=10.0,
+        auto_accept=auto_accept,
+        max_no_answers=max_no_answers,
+        decline_cooldown_s=decline_cooldown_s,
+    )
     return Policy(tiers=(TierPolicy(name="standard"), gold), offer=offer)
 
 
@@ -484,7 +491,8 @@ def test_concierge_logout_relaxes_its_contacts_in_priority_order() -> None:
 
 
 def test_transfer_keeps_exclusions() -> None:
-    p = Pair(concierge_policy())
+    """Without a cooldown (declines hold for good)."""
+    p = Pair(concierge_policy(decline_cooldown_s=None))
     for a in ("a", "b"):
         p.call("add_agent", AgentSpec(a, channels={"chat": 1}), presence="ready", now=0.0)
     [o1] = p.call("submit", ContactSpec("c1", "chat", "standard"), now=0.0)
@@ -497,6 +505,30 @@ def test_transfer_keeps_exclusions() -> None:
     assert p.call("advance", now=100.0) == []
     assert p.router.contact_status("c1").state.value == "waiting"
     assert p.router.agent_status("b").state.value == "ready"
+
+
+def test_a_transfer_excludes_for_good_a_decline_until_its_cooldown_gives_way() -> None:
+    """With a cooldown: a rejected c1 at 1, b is transferred away from it at 3. b never
+    gets c1 again; a, the only other agent, gets it at once (nobody else could take
+    it), and after a second reject waits out its cooldown while c is logged in."""
+    p = Pair(concierge_policy(decline_cooldown_s=40.0))
+    for a in ("a", "b"):
+        p.call("add_agent", AgentSpec(a, channels={"chat": 1}), presence="ready", now=0.0)
+    [o1] = p.call("submit", ContactSpec("c1", "chat", "standard"), now=0.0)
+    [o2] = p.call("reject", o1.offer_id, now=1.0)
+    assert (o1.agent_id, o2.agent_id) == ("a", "b")
+    assert p.call("accept", o2.offer_id, now=2.0) == []
+    [o3] = p.call("transfer", "c1", skills={}, now=3.0)
+    assert o3.agent_id == "a"
+    assert p.router.explain(o3.offer_id).readmitted == "sole"
+    p.call("add_agent", AgentSpec("c", channels={"chat": 1}), presence="not_ready", now=4.0)
+    assert p.call("reject", o3.offer_id, now=5.0) == []  # c could take it: a is held off
+    assert p.router.next_deadline() == 13.0  # b's wrap-up ends; b stays excluded
+    assert p.call("advance", now=44.9) == []
+    [o4] = p.call("advance", now=45.0)  # a's cooldown ends: a is free, takes it again
+    assert (o4.agent_id, o4.offered_at) == ("a", 45.0)
+    assert p.router.explain(o4.offer_id).readmitted == "lapsed"
+    assert p.router.explain(o4.offer_id).moment == "exclusion_lapsed"
 
 
 def test_concierge_dropping_the_channel_relaxes_its_waiting_contacts() -> None:

@@ -142,12 +142,23 @@ class OfferPolicy(_Frozen):
         max_no_answers: Consecutive no-answers that set the agent not ready
             (0 disables).
         reject_counts_as_no_answer: Count explicit rejects as no-answers too.
+        decline_cooldown_s: Seconds after which a contact may be offered again to
+            an agent who rejected it or let its offer ring out (> 0). Sooner, once
+            that moment has passed, when nobody else could take it: the agent may
+            then be offered it again whenever a decision is made for either of them
+            (the agent frees capacity or gets ready, the contact is placed) and no
+            other agent eligible for the contact at its current step is logged in
+            without having declined it in turn. ``None``: never (declines hold for
+            good: the rule of earlier releases, which their snapshots and journals
+            keep when restored, so that they replay as recorded). An agent a contact
+            was transferred away from is never offered it again, whatever this says.
     """
 
     timeout_s: float = Field(default=20.0, gt=0, allow_inf_nan=False)
     auto_accept: bool = False
     max_no_answers: int = Field(default=3, ge=0)
     reject_counts_as_no_answer: bool = False
+    decline_cooldown_s: float | None = Field(default=60.0, gt=0, allow_inf_nan=False)
 
 
 def _default_channels() -> dict[Channel, ChannelPolicy]:

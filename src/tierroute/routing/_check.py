@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import Counter
 
 from tierroute.routing._engine import Engine
-from tierroute.routing._hooks import T_EXPIRE, T_RELAX, T_WRAP, is_live
+from tierroute.routing._hooks import T_EXPIRE, T_LAPSE, T_RELAX, T_WRAP, is_live
 from tierroute.routing._state import (
     ACTIVE,
     CHANNELS,
@@ -128,7 +128,8 @@ def _queues(r: Engine) -> Counter[str]:
             for a in b.members:
                 if a.presence == READY and a.can_take(ch, cost[ch], excl[ch]):
                     for c in waiting:
-                        if c.excluded is None or a.id not in c.excluded:
+                        x = None if c.excluded is None else c.excluded.get(a.id)
+                        if x is None or x.lapsed:
                             raise Broken(f"{_name(a)} is available for waiting {_name(c)}", a)
     return entries
 
@@ -139,10 +140,18 @@ def _contacts(r: Engine, entries: Counter[str], timers: dict[tuple[int, int], fl
         if c.id != cid:
             raise Broken(f"{_name(c)} is filed as {cid!r}", c)
         states[c.state] += 1
+        for aid, x in (c.excluded or {}).items():
+            if x.contact is not c or x.agent != aid:
+                raise Broken(f"{_name(c)}: the exclusion of {aid!r} is filed wrongly", c)
+            t_lapse = timers.get((T_LAPSE, id(x)))
+            if t_lapse != (None if x.lapsed or x.until == INF else x.until):
+                raise Broken(f"{_name(c)}: cooldown of {aid!r} timer {t_lapse} != {x.until}", c)
         t_relax = timers.get((T_RELAX, id(c)))
         if c.state == WAITING:
             if entries[cid] != 1 or c.work is not None:
                 raise Broken(f"waiting {_name(c)} is in {entries[cid]} queues", c)
+            if r._sig_for(c) is not c.sig:
+                raise Broken(f"{_name(c)} is queued at the wrong signature", c)
             if t_relax != (c.step_until if c.step_until < INF else None):
                 raise Broken(f"{_name(c)}: relaxation timer {t_relax} != {c.step_until}", c)
             continue
@@ -156,8 +165,8 @@ def _contacts(r: Engine, entries: Counter[str], timers: dict[tuple[int, int], fl
         if not r._sig_for(c).eligible(w.agent):
             step = c.tier.steps[c.step].name
             raise Broken(f"{_name(w.agent)} is not eligible for {_name(c)} at step {step}", w)
-    if sum(entries.values()) != states[WAITING]:
-        raise Broken("a queued contact is not waiting")
+    if not sum(entries.values()) == states[WAITING] == r._waiting:
+        raise Broken("a queued contact is not waiting, or the waiting count is off")
     total = states[WAITING] + states[OFFERED] + states[IN_SERVICE] + r._finished + r._abandoned
     if total != r._submitted:
         raise Broken(f"contacts lost or duplicated: {total} != submitted {r._submitted}", "counts")
@@ -223,6 +232,17 @@ def _groups(r: Engine) -> None:
         else:
             assert r._concierge_groups[g.concierge].count(g) == 1
         g._check(r._agents.values(), r._c)
+        assert all(r._sigs.get(s.key) is s for s in g.sigs), f"group {gkey}: a dropped signature"
+    # the indexes hold nothing that is gone (see Index._sweep)
+    for index in (r._groups_by_skill, r._concierge_groups):
+        assert all(
+            groups and all(r._groups.get(g.key) is g for g in groups) for groups in index.values()
+        )
+    for cid, sigs in r._concierge_sigs.items():
+        assert sigs == [s for s in r._sigs.values() if s.concierge == cid], f"concierge {cid}"
+    assert all(r._concierge_sigs.get(s.concierge) for s in r._sigs.values() if s.concierge)
+    for names in (r._by_skill, r._by_lang):
+        assert all(names.values()), "an agent index keeps a name nobody has"
 
 
 def _agent_links(r: Engine) -> None:

@@ -18,8 +18,12 @@ How decisions are made:
   repeatedly takes the waiting contact with the smallest priority key among the
   heads of the queues it is eligible for, until it is full or nothing fits
   (:meth:`Engine._agent_seek`).
-- A contact never gets an offer from an agent that rejected it or let its offer
-  expire.
+- A contact is not offered again to an agent that rejected it or let its offer
+  expire until the policy's cooldown (``offer.decline_cooldown_s``) has passed:
+  then a timer lifts the exclusion, and offers the contact to that agent at once if
+  it waits and the agent is free. Sooner, after the moment of the decline, if
+  nobody else could take it (:meth:`~tierroute.routing._index.Index._held_off`).
+  An agent a contact was transferred away from never gets it again.
 
 Cost: a contact looks only at the heads of the pools (heaps of available agents)
 of the buckets its signature covers (one per combination of proficiencies and
@@ -37,7 +41,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from heapq import heappop, heappush
+from heapq import heappop
 from typing import Any, Final
 
 from tierroute.errors import TierRouteError
@@ -46,6 +50,7 @@ from tierroute.policy.model import Policy
 from tierroute.routing._hooks import (
     T_EXPIRE,
     T_EXT,
+    T_LAPSE,
     T_RELAX,
     T_WRAP,
     Hook,
@@ -69,6 +74,7 @@ from tierroute.routing._state import (
     AgentFields,
     AgentRT,
     ContactRT,
+    Exclusion,
     Sig,
     TierRT,
     Work,
@@ -92,15 +98,14 @@ class Engine(Index):
         self._clock = clock
         self._now = start
         self._contacts: dict[str, ContactRT] = {}
-        # contacts' skill requirements, interned: contacts share a few hundred of them
-        self._skill_sets: dict[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]] = {}
         self._works: dict[str, Work] = {}
         # the timer host (see tierroute.routing._hooks): its bound ``schedule`` is looked
         # up once; the engine's own heap, empty under a foreign host
         self._heap = TimerHeap()
         self._schedule_timer = self._heap.schedule
         # NB: CPython 3.11 keeps instance attributes in a compact shared-key layout (the
-        # fast path of every self._x) for at most 30 of them: this class has 28.
+        # fast path of every self._x) for at most 30 of them: this class has 29 (with
+        # those of Index).
         self._history: OrderedDict[str, Work] = OrderedDict()
         self._hook: Hook | None = None  # the listener attached (see routing._hooks)
         self._out = Decisions()  # the decisions of the call in progress
@@ -256,11 +261,14 @@ class Engine(Index):
         c = self._contacts.pop(contact_id)
         w = c.work
         c.work = None
+        if c.excluded is not None:
+            self._forget_exclusions(c)
         self._abandoned += 1
         if self._hook is not None:
             self._hook.on_abandon(c, now)
         if c.state == WAITING:
             c.sig.remove(c)  # type: ignore[union-attr]
+            self._waiting -= 1
             return out
         assert w is not None
         self._release(w, now)
@@ -284,6 +292,7 @@ class Engine(Index):
         agent: AgentRT | None = None
         if c.state == WAITING:
             c.sig.remove(c)  # type: ignore[union-attr]
+            self._waiting -= 1
         else:
             w = c.work
             assert w is not None
@@ -300,7 +309,7 @@ class Engine(Index):
         if self._hook is not None:
             self._hook.on_transfer(c, now)
         if agent is not None:
-            c.excluded = (c.excluded or set()) | {agent.id}
+            self._exclude(c, agent.id, now, INF)
         self._enter_step(c, 0, now)
         self._place(c, now, out, "transferred")
         if agent is not None and agent.presence == READY:
@@ -339,6 +348,8 @@ class Engine(Index):
         c = w.contact
         del self._contacts[c.id]
         c.work = None  # no contact <-> work cycle: refcounting frees them, not the GC
+        if c.excluded is not None:
+            self._forget_exclusions(c)
         self._finished += 1
         if self._hook is not None:
             self._hook.on_complete(c, now)
@@ -442,6 +453,7 @@ class Engine(Index):
         ]
         for c in sorted(stuck, key=_contact_order):
             c.sig.remove(c)  # type: ignore[union-attr]
+            self._waiting -= 1
             self._enter_step(c, c.step + 1, now)
             self._place(c, now, out, "relaxed")
 
@@ -462,24 +474,28 @@ class Engine(Index):
         a = self._agents.get(cid)
         if a is None or a.presence == LOGGED_OUT or a.maxc[c.ch] <= 0:
             return False
-        return c.excluded is None or cid not in c.excluded
+        ex = c.excluded
+        return ex is None or cid not in ex or ex[cid].lapsed
 
     def _place(self, c: ContactRT, now: float, out: list[Offer], moment: str) -> None:
         """``c`` starts waiting at its current step: offer it or queue it."""
+        n = self._lookups + 1
+        self._lookups = n
+        if n >= self._sweep_at:  # before the lookup, which it must not undo
+            self._sweep()
         sig = self._sig_for(c)
+        sig.seen = n
         strategy = c.tier.steps[c.step].strategy
-        self._lookups += 1
-        if self._lookups >= self._sweep_at:
-            self._sweep_pools()
         excluded = c.excluded
         agent: AgentRT | None = None
         passed: tuple[str, ...] = ()
         if excluded is None:
             agent = self._cover_best(sig, strategy)
         else:
-            agent, passed = self._cover_skip(sig, strategy, excluded)
+            agent, passed = self._cover_skip(sig, strategy, c, now)
         if agent is None:
             sig.push(c)
+            self._waiting += 1
             if c.step_until < INF:  # live while c keeps this queue entry (same stamp)
                 self._schedule_timer(c.step_until, T_RELAX, c, c.stamp)
             if self._hook is not None:
@@ -514,9 +530,9 @@ class Engine(Index):
                                 continue
                             e = heap[0]
                             ex = e[4].excluded
-                            if ex is not None and aid in ex:
+                            if ex is not None and aid in ex and self._held_off(e[4], aid, now, sig):
                                 passed.append(e[4].id)
-                                deeper = _queue_first_for(sig, aid)
+                                deeper = self._queue_first_for(sig, aid, now)
                                 if deeper is None:
                                     continue
                                 e = deeper
@@ -529,10 +545,15 @@ class Engine(Index):
                     break
                 c = best[4]
                 best_sig.remove(c)
+                self._waiting -= 1
                 nxt = best_sig.heap[0] if best_sig.heap else None
                 if nxt is not None and (rival is None or nxt < rival):
                     ex = nxt[4].excluded
-                    if ex is None or aid not in ex:
+                    if (
+                        ex is None
+                        or aid not in ex
+                        or not self._held_off(nxt[4], aid, now, best_sig)
+                    ):
                         rival = nxt
                 skipped = (
                     tuple(
@@ -574,6 +595,8 @@ class Engine(Index):
         wid = f"o{n}"
         ch = c.ch
         cost = self._c.cost[ch]
+        ex = c.excluded
+        readmitted = None if ex is None or a.id not in ex else self._readmit(c, a.id)
         why = (
             moment,
             strategy,
@@ -585,6 +608,7 @@ class Engine(Index):
             a.last_offer,
             passed,
             rival,
+            readmitted,
         )
         a.load += cost
         a.counts[ch] += 1
@@ -687,9 +711,7 @@ class Engine(Index):
         c.work = None
         c.state = WAITING
         if exclude is not None:
-            if c.excluded is None:
-                c.excluded = set()
-            c.excluded.add(exclude)
+            self._exclude(c, exclude, now, now + self._c.cooldown)
         step = c.tier.steps[c.step]
         if now >= c.step_until or (step.concierge and not self._concierge_usable(c)):
             self._enter_step(c, c.step + 1, now)
@@ -710,6 +732,7 @@ class Engine(Index):
 
     def _on_relax(self, c: ContactRT, now: float, out: list[Offer]) -> None:
         c.sig.remove(c)  # type: ignore[union-attr]
+        self._waiting -= 1
         self._enter_step(c, c.step + 1, now)
         self._place(c, now, out, "relaxed")
 
@@ -724,6 +747,67 @@ class Engine(Index):
     def _on_ext(self, obj: Any, now: float, out: list[Offer]) -> None:  # noqa: ARG002
         obj.fire(now)
 
+    def _on_lapse(self, x: Exclusion, now: float, out: list[Offer]) -> None:
+        """A decline's cooldown ended: if the contact waits and the agent is free for
+        it, the agent takes it (it is the only candidate: any other agent free for
+        the contact holds an exclusion, which now no longer gives way)."""
+        x.lapsed = True
+        c = x.contact
+        if c.state != WAITING:
+            return
+        a = self._agents.get(x.agent)
+        sig = c.sig
+        assert sig is not None
+        ch = c.ch
+        if (
+            a is None
+            or a.presence != READY
+            or not sig.eligible(a)
+            or not a.can_take(ch, self._c.cost[ch], self._c.exclusive[ch])
+        ):
+            return
+        sig.remove(c)
+        self._waiting -= 1
+        self._offer(
+            c, a, sig, c.tier.steps[c.step].strategy, now, out, "exclusion_lapsed", (), None
+        )
+        self._refresh(a)
+
+    # ------------------------------------------------------------------ exclusions
+
+    def _exclude(self, c: ContactRT, agent_id: str, now: float, until: float) -> None:
+        """``c`` is not offered to ``agent_id`` until ``until`` (infinite: for good),
+        replacing an earlier exclusion of the same agent."""
+        ex = c.excluded
+        if ex is None:
+            ex = c.excluded = {}
+        old = ex.get(agent_id)
+        if old is not None:
+            old.stamp += 1  # its timer, if any, is cancelled
+        x = ex[agent_id] = Exclusion(c, agent_id, now, until)
+        if until < INF:
+            self._schedule_timer(until, T_LAPSE, x, x.stamp)
+
+    def _readmit(self, c: ContactRT, agent_id: str) -> str:
+        """``c`` is offered to ``agent_id``, which it excluded: the exclusion ends.
+        Says how: ``"lapsed"`` (its cooldown ended) or ``"sole"`` (it gave way early:
+        nobody else could take the contact)."""
+        ex = c.excluded
+        assert ex is not None
+        x = ex.pop(agent_id)
+        x.stamp += 1
+        if not ex:
+            c.excluded = None
+        return "lapsed" if x.lapsed else "sole"
+
+    @staticmethod
+    def _forget_exclusions(c: ContactRT) -> None:
+        """``c`` leaves: its exclusions' timers are cancelled."""
+        assert c.excluded is not None
+        for x in c.excluded.values():
+            x.stamp += 1
+        c.excluded = None
+
 
 # What each timer kind does, by kind: one table for the engine's own heap and a
 # foreign host's (module level: a global lookup, and no cycle through the instance).
@@ -732,6 +816,7 @@ _ON_TIMER: Final[tuple[Callable[[Engine, Any, float, Decisions], None], ...]] = 
     Engine._on_expire,
     Engine._on_wrap_end,
     Engine._on_ext,
+    Engine._on_lapse,
 )
 
 
@@ -744,22 +829,3 @@ def _contact_order(c: ContactRT) -> tuple[float, float, int]:
 
 
 _new_offer = tuple.__new__
-
-
-def _queue_first_for(sig: Sig, agent_id: str) -> tuple[Any, ...] | None:
-    """First live entry of a queue whose contact has not excluded ``agent_id``."""
-    heap = sig.heap
-    held = []
-    found = None
-    while heap:
-        e = heappop(heap)
-        c = e[4]
-        if not is_live(e):
-            continue
-        held.append(e)
-        if c.excluded is None or agent_id not in c.excluded:
-            found = e
-            break
-    for e in held:
-        heappush(heap, e)
-    return found

@@ -4,12 +4,12 @@ engine and its listeners both import this module, so neither imports the other.
 
 Timer host protocol
 -------------------
-Every timer of the engine (a relaxation step, an offer expiry, a wrap-up end, a
-listener's own timer) is a 4-tuple ``(at, kind, obj, ver)``:
+Every timer of the engine (a relaxation step, an offer expiry, a wrap-up end, the
+end of a decline's cooldown, a listener's own timer) is a 4-tuple ``(at, kind, obj, ver)``:
 
 - ``at`` — when it is due (seconds, the router's time scale);
 - ``kind`` — what it does, one of :data:`T_RELAX`, :data:`T_EXPIRE`, :data:`T_WRAP`,
-  :data:`T_EXT` (opaque to a host);
+  :data:`T_EXT`, :data:`T_LAPSE` (opaque to a host);
 - ``obj`` — the object it acts on; it carries a stamp ``obj.stamp``;
 - ``ver`` — ``obj.stamp`` when the timer was set. The engine cancels a timer by
   bumping ``obj.stamp``: an entry whose ``ver`` differs is stale and does nothing
@@ -75,6 +75,7 @@ __all__ = [
     "OFFERED",
     "T_EXPIRE",
     "T_EXT",
+    "T_LAPSE",
     "T_RELAX",
     "T_WRAP",
     "WAITING",
@@ -108,6 +109,7 @@ T_RELAX: Final = 0  # a waiting contact moves to its next relaxation step
 T_EXPIRE: Final = 1  # a ringing offer expires
 T_WRAP: Final = 2  # an agent's wrap-up ends
 T_EXT: Final = 3  # a listener's own timer (``obj.fire(at)``; it never makes offers)
+T_LAPSE: Final = 4  # the cooldown after an agent declined a contact ends
 
 TimerEntry = tuple[float, int, int, int, Any]
 """An entry of :class:`TimerHeap`: ``(at, seq, kind, ver, obj)``."""

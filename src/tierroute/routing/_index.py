@@ -26,6 +26,8 @@ from tierroute.routing._state import (
     BY_PROFICIENCY,
     CHANNELS,
     COMPACT_SLACK,
+    INF,
+    LOGGED_OUT,
     POOL_COMPACT_FACTOR,
     POOL_OF,
     RANK_KEY,
@@ -51,8 +53,9 @@ class Index:
     """
 
     sweep_every = 4096
-    """Pool lookups between sweeps of idle pools (at least; more when there are many
-    signatures). Tests lower it to exercise the sweeps."""
+    """Placements between sweeps of what nobody uses (at least; more when there are
+    many signatures), and the least number of idle signatures a sweep keeps (see
+    :meth:`_sweep`). Tests lower it to exercise the sweeps."""
 
     def __init__(self, policy: Policy) -> None:
         self._policy = policy
@@ -66,8 +69,11 @@ class Index:
         self._by_skill: dict[str, set[AgentRT]] = {}
         self._by_lang: dict[str, set[AgentRT]] = {}
         self._concierge_sigs: dict[str, list[Sig]] = {}  # concierge agent id -> signatures
-        self._lookups = 0  # pool lookups since the last sweep of idle pools
-        self._sweep_at = self.sweep_every
+        # contacts' skill requirements, interned: contacts share a few hundred of them
+        self._skill_sets: dict[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]] = {}
+        self._waiting = 0  # contacts in queues: the sum of every Sig.live
+        self._lookups = 0  # placements ever: the clock of Sig.seen
+        self._sweep_at = self.sweep_every  # the placement count of the next sweep
 
     def _link_agent(self, a: AgentRT) -> None:
         for skill in a.skills:
@@ -80,9 +86,9 @@ class Index:
 
     def _unlink_agent(self, a: AgentRT) -> None:
         for skill in a.skills:
-            self._by_skill[skill].discard(a)
+            _discard(self._by_skill, skill, a)
         for lang in a.languages:
-            self._by_lang[lang].discard(a)
+            _discard(self._by_lang, lang, a)
         ready = a.presence == READY
         for buckets in a.buckets:
             for b in buckets:
@@ -223,11 +229,14 @@ class Index:
         return None if best is None else best[-1]
 
     def _cover_skip(
-        self, sig: Sig, strategy: int, excluded: set[str]
+        self, sig: Sig, strategy: int, c: ContactRT, now: float
     ) -> tuple[AgentRT | None, tuple[str, ...]]:
-        """Like :meth:`_cover_best` for a contact that excluded some agents: the best
-        agent not excluded, and the excluded agents ranked ahead of it."""
+        """Like :meth:`_cover_best` for a contact ``c`` that excluded some agents: the
+        best agent not held off (see :meth:`_held_off`), and the agents ranked ahead
+        of it that are."""
         mp = BY_PROFICIENCY[strategy]
+        excluded = c.excluded
+        assert excluded is not None
         ranked: list[tuple[Any, ...]] = []  # (rank, is a pick, agent)
         for prof, heap in self._cover_pools(sig, strategy):
             held = []
@@ -238,7 +247,7 @@ class Index:
                     continue
                 held.append(e)
                 rank = (-prof, *e[:-1]) if mp else e[:-1]
-                if a.id not in excluded:
+                if a.id not in excluded or not self._held_off(c, a.id, now, sig):
                     ranked.append((rank, True, a))
                     break
                 ranked.append((rank, False, a))
@@ -252,22 +261,153 @@ class Index:
             passed.append(a.id)
         return None, tuple(passed)
 
-    def _sweep_pools(self) -> None:
-        """Drop the pools not looked up since the last sweep.
+    def _held_off(self, c: ContactRT, agent_id: str, now: float, sig: Sig) -> bool:
+        """Whether ``c`` may not be offered to agent ``agent_id``, which ``c.excluded``
+        names, at ``now``; ``sig`` is ``c``'s signature at its current step.
 
-        Every available agent is pushed into every pool of its buckets on each
-        change, so pools of buckets nobody looks up any more are pure cost. A
-        dropped pool is rebuilt from the bucket's members on its next lookup; pools
-        are derived data, so decisions do not change. Sweeps come at least twice
-        as many lookups apart as there are signatures (a pool unused for that long
-        is unlikely to be wanted soon).
+        An exclusion holds until its cooldown lapses, except that after the moment
+        it was made (``since``), it gives way when no other agent eligible for ``sig``
+        is logged in without an exclusion of its own that holds: nobody else could
+        take the contact, so waiting out the cooldown would only strand it. An
+        exclusion for good (a transfer, or a policy without cooldown) always holds.
+        Cost: O(1), or O(the agents of ``sig``'s cover) to look for another agent.
         """
+        excluded = c.excluded
+        assert excluded is not None
+        x = excluded[agent_id]
+        if x.lapsed:
+            return False
+        if x.until == INF or x.since >= now:
+            return True
+        for b in sig.cover:
+            for a in b.members:
+                if a.presence != LOGGED_OUT and a.id != agent_id:
+                    y = excluded.get(a.id)
+                    if y is None or y.lapsed:
+                        return True
+        return False
+
+    def _queue_first_for(self, sig: Sig, agent_id: str, now: float) -> tuple[Any, ...] | None:
+        """First live entry of ``sig``'s queue whose contact does not hold agent
+        ``agent_id`` off (see :meth:`_held_off`)."""
+        heap = sig.heap
+        held = []
+        found = None
+        while heap:
+            e = heappop(heap)
+            c = e[4]
+            if not is_live(e):
+                continue
+            held.append(e)
+            ex = c.excluded
+            if ex is None or agent_id not in ex or not self._held_off(c, agent_id, now, sig):
+                found = e
+                break
+        for e in held:
+            heappush(heap, e)
+        return found
+
+    def _sweep(self) -> None:
+        """Drop what nobody uses: signatures, groups, buckets, pools, interned skill
+        sets. It runs every :attr:`sweep_every` placements, or every twice as many as
+        there are signatures if that is more, so that it costs amortised O(1) per
+        placement; memory stays within a constant factor of the live size (agents
+        and waiting contacts), however many requirements come and go.
+
+        - Signatures with no waiting contact are kept, the most recently looked up
+          first, up to as many as there are agents and waiting contacts (at least
+          :attr:`sweep_every`); the rest go. A signature is derived data, rebuilt on
+          its next use, and decisions never depend on its identity or on the order
+          of the lists it sits in (every choice is the minimum of a total order).
+          Keeping a generous number of idle ones spares a center whose requirements
+          recur their rebuilds (each may rebuild its group: a scan of agents).
+        - A group left without signatures at the previous sweep goes, its buckets
+          leaving their members' lists: a group exists only to serve its signatures
+          and is rebuilt from the agent indexes with its next one. Waiting one more
+          sweep spares a group whose signatures come and go its costlier rebuild.
+        - A bucket left without members (its agents were removed or updated) goes.
+        - A pool not looked up since the last sweep goes (see :class:`Pool`): every
+          available agent is pushed into every pool of its buckets on each change,
+          so pools nobody looks up are pure cost. It is rebuilt from its bucket's
+          members on its next lookup.
+        - Interned skill sets are those of the remaining signatures.
+        """
+        sigs = self._sigs
+        for g in [g for g in self._groups.values() if not g.sigs]:
+            self._drop_group(g)
+        idle = [s for s in sigs.values() if not s.live]
+        keep = max(self.sweep_every, len(self._agents) + self._waiting)
+        if len(idle) > keep:
+            idle.sort(key=_seen)
+            self._drop_sigs(idle[: len(idle) - keep])
         for g in self._groups.values():
-            for b in g.buckets.values():
+            buckets = g.buckets
+            for key in [k for k, b in buckets.items() if not b.members]:
+                self._drop_bucket(buckets.pop(key))
+            for b in buckets.values():
                 if isinstance(b.pools, list):
-                    _sweep(b.pools)
-        self._lookups = 0
-        self._sweep_at = max(self.sweep_every, 2 * len(self._sigs))
+                    _sweep_pools(b.pools)
+        self._skill_sets = {s.skills: s.skills for s in sigs.values()}
+        self._sweep_at = self._lookups + max(self.sweep_every, 2 * len(sigs))
+
+    def _drop_sigs(self, idle: list[Sig]) -> None:
+        """Forget signatures ``idle`` (no waiting contact): out of the table, their
+        groups', buckets' and concierge's lists."""
+        sigs = self._sigs
+        groups: dict[int, Group] = {}
+        buckets: dict[int, Bucket] = {}
+        concierges = set()
+        for sig in idle:
+            del sigs[sig.key]
+            g = sig.group
+            assert g is not None
+            groups[id(g)] = g
+            for b in sig.cover:
+                buckets[id(b)] = b
+            if sig.concierge is not None:
+                concierges.add(sig.concierge)
+        # the lists keep their order (Bucket._check compares them)
+        for g in groups.values():
+            g.sigs = [s for s in g.sigs if sigs.get(s.key) is s]
+        for b in buckets.values():
+            b.sigs = [s for s in b.sigs if sigs.get(s.key) is s]
+        by_concierge = self._concierge_sigs
+        for cid in concierges:
+            left = [s for s in by_concierge[cid] if sigs.get(s.key) is s]
+            if left:
+                by_concierge[cid] = left
+            else:
+                del by_concierge[cid]
+
+    def _drop_group(self, g: Group) -> None:
+        """Forget group ``g`` (no signature): its buckets leave their members."""
+        ch = g.ch
+        for b in g.buckets.values():
+            for a in b.members:
+                a.buckets[ch].remove(b)  # O(the agent's buckets on ch)
+            self._drop_bucket(b)
+        del self._groups[g.key]
+        if g.concierge is None:
+            first = g.skills[0] if g.skills else None
+            left = self._groups_by_skill[first]
+            left.remove(g)
+            if not left:
+                del self._groups_by_skill[first]
+        else:
+            left = self._concierge_groups[g.concierge]
+            left.remove(g)
+            if not left:
+                del self._concierge_groups[g.concierge]
+
+    @staticmethod
+    def _drop_bucket(b: Bucket) -> None:
+        """Bucket ``b`` is out of its group: out of its signatures' covers, its pools
+        dead (agents forget them on their next refresh)."""
+        for sig in b.sigs:
+            sig.cover.remove(b)
+        for pool in b.pools:
+            if pool is not None:
+                pool.dead = True
 
     def _make_bucket_pool(self, b: Bucket, strategy: int, ch: int) -> Pool | None:
         """A new pool of bucket ``b`` for ``strategy``, or ``None`` while no member
@@ -327,11 +467,23 @@ def _bucket_key(g: Group, a: AgentRT) -> tuple[int, ...]:
     return (*(mine[s] for s in g.skills), a.seniority)
 
 
+def _discard(index: dict[str, set[AgentRT]], name: str, a: AgentRT) -> None:
+    """Take ``a`` out of ``index[name]``; a name nobody has any more is forgotten."""
+    agents = index[name]
+    agents.discard(a)
+    if not agents:
+        del index[name]
+
+
+def _seen(sig: Sig) -> int:
+    return sig.seen
+
+
 def _rank(x: tuple[Any, ...]) -> Any:
     return x[0]
 
 
-def _sweep(pools: list[Pool | None]) -> None:
+def _sweep_pools(pools: list[Pool | None]) -> None:
     """Drop the pools of ``pools`` not looked up since the last sweep."""
     for i, pool in enumerate(pools):
         if pool is None:

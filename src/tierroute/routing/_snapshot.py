@@ -13,7 +13,10 @@ kind, and is rebuilt by the loader registered for that kind (see
 Formats: the data carries ``version``; older versions are brought up to
 :data:`VERSION` by the functions of :data:`MIGRATIONS`, applied in order, before
 anything is read. Version 1 (tierroute 0.1) kept the tracker under ``tracker``;
-version 2 keeps every hook under ``hooks``.
+version 2 keeps every hook under ``hooks``; version 3 adds the cooldown of declines
+(``offer.decline_cooldown_s`` in the policy, each contact's ``cooldowns``, the
+timers of kind ``T_LAPSE``, and how an offer readmitted an excluded agent, last in
+each work's ``why``).
 
 :func:`load` trusts nothing it reads, in two stages:
 
@@ -72,7 +75,13 @@ from tierroute.errors import InvalidArgument, RoutingStateError
 from tierroute.policy.model import Policy
 from tierroute.routing._check import Broken, check_state
 from tierroute.routing._engine import Engine
-from tierroute.routing._hooks import T_EXT, T_RELAX, T_WRAP, Attachable, hook_loader
+from tierroute.routing._hooks import (
+    T_EXT,
+    T_LAPSE,
+    T_RELAX,
+    Attachable,
+    hook_loader,
+)
 from tierroute.routing._state import (
     ACTIVE,
     CHANNELS,
@@ -87,14 +96,15 @@ from tierroute.routing._state import (
     WRAP,
     AgentRT,
     ContactRT,
+    Exclusion,
     Work,
 )
-from tierroute.routing.explain import _MOMENTS
+from tierroute.routing.explain import _MOMENTS, _READMITTED
 
 E = TypeVar("E", bound=Engine)
 
 FORMAT: Final = "tierroute.router"  # a format marker, not a module path: it never changes
-VERSION: Final = 2
+VERSION: Final = 3
 
 
 def migrate_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
@@ -105,8 +115,24 @@ def migrate_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def migrate_v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 -> 3: declines gained a cooldown. A router written before keeps
+    declines for good (its policy's ``offer.decline_cooldown_s`` becomes ``None``),
+    so that it, and the journal replayed on it, decide as recorded; its contacts'
+    exclusions hold for good (no ``cooldowns``), and no offer readmitted an agent."""
+    policy = dict(data["policy"])
+    policy["offer"] = {**policy.get("offer", {}), "decline_cooldown_s": None}
+    data["policy"] = policy
+    for part in ("contacts", "detached"):
+        data[part] = [{**c, "cooldowns": {}} for c in data[part]]
+    data["works"] = [{**w, "why": [*w["why"], None]} for w in data["works"]]
+    data["version"] = 3
+    return data
+
+
 MIGRATIONS: Final[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {
     1: migrate_v1_to_v2,
+    2: migrate_v2_to_v3,
 }
 """``MIGRATIONS[v]`` turns version ``v`` data into version ``v + 1`` data."""
 
@@ -139,6 +165,11 @@ def _contact(c: ContactRT) -> dict[str, Any]:
         "step": c.step,
         "step_until": _f(c.step_until),
         "excluded": None if c.excluded is None else sorted(c.excluded),
+        # those that end (the others hold for good): [since, until], lapsed if until
+        # is not after the snapshot's time
+        "cooldowns": {}
+        if c.excluded is None
+        else {a: [x.since, x.until] for a, x in sorted(c.excluded.items()) if x.until < INF},
     }
 
 
@@ -152,9 +183,10 @@ def dump(r: Engine) -> dict[str, Any]:
     live = {id(c) for c in r._contacts.values()}
     detached = {w.contact.seq: w.contact for w in works if id(w.contact) not in live}
     # Relaxation timers name a contact by its submit sequence; expiry and wrap-up
-    # timers name a work by its offer id (the two id spaces may overlap).
+    # timers name a work by its offer id (the two id spaces may overlap); cooldown
+    # timers name the contact's sequence and the agent.
     timers = sorted(
-        [t, seq, kind, obj.seq if kind == T_RELAX else obj.id]
+        [t, seq, kind, _dump_ref(kind, obj)]
         for t, seq, kind, _, obj in r._heap.live()
         if kind != T_EXT  # tracker timers belong to the tracker
     )
@@ -206,6 +238,7 @@ def dump(r: Engine) -> dict[str, Any]:
                     *w.why[1:8],
                     list(w.why[8]),
                     None if w.why[9] is None else list(w.why[9]),
+                    w.why[10],
                 ],
             }
             for w in works
@@ -346,10 +379,16 @@ def _skill_pairs(value: Any, name: str) -> tuple[tuple[str, int], ...]:
     return pairs
 
 
-def _timer_ref(value: Any, name: str) -> int | str:
-    """What a timer acts on: a contact's submit sequence, or an offer id."""
+_LAPSE_REF: Final = row_of(integer(1), string)
+
+
+def _timer_ref(value: Any, name: str) -> int | str | list[Any]:
+    """What a timer acts on: a contact's submit sequence, an offer id, or a
+    ``[contact sequence, agent]`` cooldown."""
     if type(value) is int:
         return cast(int, integer(1)(value, name))
+    if type(value) is list:
+        return cast(list[Any], _LAPSE_REF(value, name))
     return _offer_id(value, name)
 
 
@@ -387,6 +426,7 @@ _CONTACT: Final[dict[str, Rule]] = {
     "step": count,
     "step_until": optional(seconds),  # null: on its last step for good
     "excluded": optional(array_of(string)),
+    "cooldowns": dict_of(string, row_of(seconds, seconds)),  # agent: [since, until]
 }
 _WHY: Final = row_of(
     choice(_MOMENTS),  # what made the decision
@@ -399,6 +439,7 @@ _WHY: Final = row_of(
     integer(-1),  # ... last offer
     array_of(string),  # passed over
     optional(row_of(string, number)),  # the runner-up contact and its key
+    optional(choice(_READMITTED)),  # how a declined agent was offered the contact again
 )
 _WORK: Final[dict[str, Rule]] = {
     "id": _offer_id,
@@ -423,7 +464,7 @@ _TOP: Final[dict[str, Rule]] = {
     "contacts": array_of(record_of(_CONTACT)),
     "detached": array_of(record_of(_CONTACT)),
     "works": array_of(record_of(_WORK)),
-    "timers": array_of(row_of(seconds, integer(1), integer(T_RELAX, T_WRAP), _timer_ref)),
+    "timers": array_of(row_of(seconds, integer(1), integer(T_RELAX, T_LAPSE), _timer_ref)),
     "hooks": dict_of(string, mapping),
 }
 
@@ -440,6 +481,15 @@ def _policy(data: dict[str, Any]) -> Policy:
         return Policy.model_validate(data)
     except ValueError as exc:  # pydantic's ValidationError, PolicyError
         raise _bad("policy", str(exc)) from None
+
+
+def _dump_ref(kind: int, obj: Any) -> Any:
+    """What a timer acts on, as a snapshot names it."""
+    if kind == T_RELAX:
+        return obj.seq
+    if kind == T_LAPSE:
+        return [obj.contact.seq, obj.agent]
+    return obj.id
 
 
 def _read_agents(r: Engine, snap: dict[str, Any]) -> None:
@@ -505,6 +555,14 @@ def _read_contacts(r: Engine, snap: dict[str, Any]) -> dict[int, dict[str, Any]]
             excluded = d["excluded"]
             if excluded is not None and len(set(excluded)) != len(excluded):
                 raise _bad(f"{section}[{i}].excluded", "an agent appears twice")
+            for aid, (since, until) in d["cooldowns"].items():
+                if excluded is None or aid not in excluded:
+                    raise _bad(f"{section}[{i}].cooldowns{step(aid)}", "the agent is not excluded")
+                if not since <= min(until, now):
+                    raise _bad(
+                        f"{section}[{i}].cooldowns{step(aid)}",
+                        f"since {since} <= until {until} and since <= now {now} do not hold",
+                    )
     return by_seq
 
 
@@ -539,6 +597,7 @@ def _read_works(r: Engine, snap: dict[str, Any], contacts: dict[int, dict[str, A
 def _read_timers(r: Engine, snap: dict[str, Any]) -> None:
     now = r._now
     live = {d["seq"] for d in snap["contacts"]}
+    cooldowns = {d["seq"]: d["cooldowns"] for d in (*snap["contacts"], *snap["detached"])}
     works = {d["id"] for d in snap["works"]}
     seqs: set[int] = set()
     for i, (t, seq, kind, ref) in enumerate(snap["timers"]):
@@ -548,9 +607,14 @@ def _read_timers(r: Engine, snap: dict[str, Any]) -> None:
             raise _bad(f"timers[{i}][1]", f"sequence number {seq} appears twice")
         seqs.add(seq)
         if kind == T_RELAX:
-            if ref not in live:
+            if type(ref) is not int or ref not in live:
                 raise _bad(f"timers[{i}][3]", f"no live contact has sequence number {ref!r}")
-        elif ref not in works:
+        elif kind == T_LAPSE:
+            if type(ref) is not list or cooldowns.get(ref[0], {}).get(ref[1], (0, None))[1] != t:
+                raise _bad(f"timers[{i}][3]", f"no cooldown {ref!r} ends at {t}")
+        elif kind == T_EXT:
+            raise _bad(f"timers[{i}][2]", "a hook's timer is stored with its hook")
+        elif type(ref) is not str or ref not in works:
             raise _bad(f"timers[{i}][3]", f"no offer {ref!r}")
 
 
@@ -578,7 +642,13 @@ def _make_contact(r: Engine, d: dict[str, Any]) -> ContactRT:
     c.state = d["state"]
     c.step = d["step"]
     c.step_until = _unf(d["step_until"])
-    c.excluded = None if d["excluded"] is None else set(d["excluded"])
+    if d["excluded"] is not None:
+        cooldowns = d["cooldowns"]
+        c.excluded = {}
+        for aid in d["excluded"]:
+            since, until = cooldowns.get(aid, (INF, INF))
+            x = c.excluded[str(aid)] = Exclusion(c, str(aid), float(since), float(until))
+            x.lapsed = x.until <= r._now  # its timer fired (before the snapshot's call)
     return c
 
 
@@ -625,6 +695,7 @@ def _build(r: Engine, snap: dict[str, Any]) -> None:
         a = r._agents[d["agent"]]
         why = d["why"]
         rival = None if why[9] is None else (why[9][0], why[9][1])
+        readmitted = why[10]
         w = Work(
             d["id"],
             c,
@@ -633,7 +704,7 @@ def _build(r: Engine, snap: dict[str, Any]) -> None:
             _unf(d["expires_at"]),
             d["step"],
             d["state"],
-            (*why[:8], tuple(why[8]), rival),
+            (*why[:8], tuple(why[8]), rival, readmitted),
         )
         w.accepted_at = _unf(d["accepted_at"])
         w.until = _unf(d["until"])
@@ -651,9 +722,18 @@ def _build(r: Engine, snap: dict[str, Any]) -> None:
     for c in r._contacts.values():
         if c.state == WAITING:
             r._sig_for(c).push(c)
+            r._waiting += 1
     timers = []
     for t, tseq, kind, ref in snap["timers"]:
-        obj: Any = contacts[ref] if kind == T_RELAX else r._works[ref]
+        obj: Any
+        if kind == T_RELAX:
+            obj = contacts[ref]
+        elif kind == T_LAPSE:
+            excluded = contacts[ref[0]].excluded
+            assert excluded is not None  # checked by _read_timers
+            obj = excluded[ref[1]]
+        else:
+            obj = r._works[ref]
         # the object's current stamp: a waiting contact's queue entry has it too
         timers.append((t, tseq, kind, obj.stamp, obj))
     heapify(timers)

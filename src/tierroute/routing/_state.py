@@ -16,7 +16,7 @@ The structures:
 - :class:`Pool` — the available agents of a bucket ordered by one strategy's key
   (a heap with lazy deletion by agent version).
 - :class:`AgentRT`, :class:`ContactRT`, :class:`Work` — agents, contacts, and
-  offers/assignments.
+  offers/assignments; :class:`Exclusion` — an agent a contact is not offered to.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ __all__ = [
     "Bucket",
     "Compiled",
     "ContactRT",
+    "Exclusion",
     "Group",
     "Pool",
     "Sig",
@@ -181,6 +182,7 @@ class Compiled:
 
     __slots__ = (
         "auto_accept",
+        "cooldown",
         "cost",
         "exclusive",
         "max_no_answers",
@@ -204,6 +206,8 @@ class Compiled:
         self.auto_accept = policy.offer.auto_accept
         self.max_no_answers = policy.offer.max_no_answers
         self.reject_no_answer = policy.offer.reject_counts_as_no_answer
+        cooldown = policy.offer.decline_cooldown_s
+        self.cooldown = INF if cooldown is None else cooldown
         tiers = []
         for ti, tier in enumerate(policy.tiers):
             raw_steps = tier.relaxation or ()
@@ -411,8 +415,31 @@ class ContactRT:
         self.step_until = INF
         self.sig: Sig | None = None
         self.stamp = 0  # of its queue entry and its relaxation timer (see Sig.push)
-        self.excluded: set[str] | None = None
+        # by agent id: those who declined it (lapsed ones too: see Exclusion), or
+        # whose contact it was before a transfer
+        self.excluded: dict[str, Exclusion] | None = None
         self.work: Work | None = None
+
+
+class Exclusion:
+    """Agent ``agent`` is not offered contact ``contact``: it declined the contact or
+    let its offer ring out at ``since`` (until ``until``, when the policy's cooldown
+    ends: then its timer marks it ``lapsed``; kept so that a later offer to the agent
+    can say so), or the contact was transferred away from it (``until`` is
+    infinite: for good). While it holds, the engine may still offer the contact to
+    the agent after ``since`` if nobody else could take it (see
+    :meth:`~tierroute.routing._index.Index._held_off`). Its stamp versions its timer.
+    """
+
+    __slots__ = ("agent", "contact", "lapsed", "since", "stamp", "until")
+
+    def __init__(self, contact: ContactRT, agent: str, since: float, until: float) -> None:
+        self.contact = contact
+        self.agent = agent
+        self.since = since
+        self.until = until
+        self.lapsed = False
+        self.stamp = 0
 
 
 class Work:
@@ -623,6 +650,7 @@ class Sig:
         "live",
         "min_profs",
         "min_sen",
+        "seen",
         "skills",
     )
 
@@ -638,6 +666,7 @@ class Sig:
         self.min_profs = tuple(p for _, p in self.skills)
         self.group: Group | None = None
         self.cover: list[Bucket] = []  # the buckets of eligible agents
+        self.seen = 0  # the placement that last used it (see Index._sweep)
 
     def group_key(self) -> tuple[int, tuple[str, ...], str | None, str | None]:
         """The key of the signature's group."""

@@ -25,6 +25,14 @@ _MOMENTS = {
     "capacity_freed": "the agent freed capacity and took the best waiting contact it could serve",
     "agent_ready": "the agent became ready and took the best waiting contact it could serve",
     "agent_updated": "the agent's profile changed and it took the best contact it could serve",
+    "exclusion_lapsed": "the cooldown after this agent declined or missed the contact ended "
+    "and the agent was free",
+}
+
+_READMITTED = {
+    "lapsed": "the agent had declined or missed this contact before; that cooldown has ended",
+    "sole": "the agent had declined or missed this contact before; its cooldown gave way "
+    "early because no other eligible agent was logged in to take the contact",
 }
 
 
@@ -78,6 +86,10 @@ class Explanation:
         runner_up: The next-best waiting contact the agent could have taken
             (id, key), when the agent chose.
         passed_over: Better-ranked candidates skipped, with the reason.
+        readmitted: How the agent came to be offered a contact it had declined or
+            let ring out before: ``"lapsed"`` (the policy's ``decline_cooldown_s``
+            had passed) or ``"sole"`` (it gave way early: no other agent eligible
+            for the contact was logged in); ``None`` if it had not.
     """
 
     offer_id: str
@@ -92,6 +104,7 @@ class Explanation:
     agent_figures: dict[str, float]
     runner_up: tuple[str, float] | None
     passed_over: tuple[PassedOver, ...]
+    readmitted: str | None = None
 
     def text(self) -> str:
         """A readable account of the decision."""
@@ -113,6 +126,8 @@ class Explanation:
             rid, rkey = self.runner_up
             lines.append(f"  runner-up contact: {rid} (key {rkey:g})")
         lines.extend(f"  passed over {po.kind} {po.id}: {po.reason}" for po in self.passed_over)
+        if self.readmitted is not None:
+            lines.append(f"  again: {_READMITTED.get(self.readmitted, self.readmitted)}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -123,7 +138,7 @@ def build_explanation(compiled: Compiled, w: Work) -> Explanation:
     """Build the explanation of offer ``w`` from the numbers stored on it."""
     from tierroute.routing._state import STRATEGIES
 
-    moment, strategy, step_index, prof, idle, load, handled, last, passed, rival = w.why
+    moment, strategy, step_index, prof, idle, load, handled, last, passed, rival, again = w.why
     c = w.contact
     tier = c.tier
     priority = PriorityKey(
@@ -171,4 +186,5 @@ def build_explanation(compiled: Compiled, w: Work) -> Explanation:
         agent_figures=figures,
         runner_up=runner,
         passed_over=passed_over,
+        readmitted=None if again is None else str(again),
     )

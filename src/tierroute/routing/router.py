@@ -495,7 +495,7 @@ class Router(Engine):
 
     def reject(self, offer_id: str, *, now: float | None = None) -> Decisions:
         """The agent declined the offer: the contact goes back with its key and is not
-        offered to this agent again.
+        offered to this agent again before the policy's ``offer.decline_cooldown_s``.
 
         Raises:
             UnknownOffer: No live offer with this id.
@@ -624,8 +624,8 @@ class Router(Engine):
         }
 
     def waiting_count(self) -> int:
-        """Number of contacts waiting in queues. Runtime complexity: O(S)."""
-        return sum(s.live for s in self._sigs.values())
+        """Number of contacts waiting in queues. Runtime complexity: O(1)."""
+        return self._waiting
 
     # ------------------------------------------------------------------ validation
 
