@@ -6,7 +6,8 @@ Usage::
 
 ``--quick`` (about 10 s on the machine of the README) measures the 1k and 10k
 sizes only, memory at 10k and fewer calls and replications; the full run (about
-1.5 minutes there) adds the 100k size. ``--json`` writes the rows, the details
+1.5 minutes there, plus 2 for memory under churn) adds the 100k size and memory
+under churn (``churn.py``). ``--json`` writes the rows, the details
 and the machine (platform, CPU model, cores, Python, git commit). ``--profile``
 adds cProfile's top functions of the router for each router measurement (the
 timings then include profiler overhead, so the table is printed from the
@@ -215,6 +216,26 @@ def bench_memory(rep: Report, label: str) -> None:
     rep.details["memory"] = {**asdict(mem), "per_contact": mem.per_contact}
 
 
+def bench_churn(rep: Report, contacts: int, every: int) -> None:
+    """Memory of a router whose requirements keep changing (see ``churn.py``)."""
+    from churn import WORKLOADS, churn_memory
+
+    churn: dict[str, list[int]] = {}
+    for name in sorted(WORKLOADS):
+        rep.log(f"memory under churn ({name}): {contacts} contacts under tracemalloc")
+        levels = churn[name] = churn_memory(name, contacts, every)
+        ratio = levels[-1] / levels[0]
+        rep.add(
+            f"memory under churn ({name}), {contacts // 1000}k / {every // 1000}k contacts",
+            "churn",
+            ratio,
+            "x",
+            "<= 1.25x",
+            ratio <= 1.25,
+        )
+    rep.details["churn_bytes"] = churn
+
+
 # ---------------------------------------------------------------------- planning
 
 
@@ -402,6 +423,10 @@ def main(argv: list[str] | None = None) -> int:
     bench_router(rep, ["1k", "10k"] if quick else ["1k", "10k", "100k"], 3000 if quick else 20000)
     bench_throughput(rep, 30_000 if quick else 200_000, 10_000 if quick else 50_000)
     bench_memory(rep, "10k" if quick else "100k")
+    if quick:
+        rep.skipped.append("memory under churn (full run only: python benchmarks/churn.py)")
+    else:
+        bench_churn(rep, 300_000, 100_000)
     bench_planning(rep, 3 if quick else 7)
     bench_journal(rep, 1000 if quick else 3000)
     bench_sim(rep, 6 if quick else 20, 4.0 if quick else 8.0)

@@ -58,7 +58,7 @@ class RelaxationStep(_Frozen):
             on the last step (stay until served).
         concierge: Only the contact's named concierge may take it. Skipped when the
             contact has no concierge, or the concierge is logged out or has
-            declined this contact.
+            declined this contact (until the decline's cooldown ends).
         skills: ``"require"`` the contact's skills, or ``"ignore"`` them.
         min_proficiency: Replace the contact's minimum proficiency per skill with
             this one; ``None`` keeps the contact's own.

@@ -9,8 +9,13 @@ requirement signature, and the pools of available agents ranked for each strateg
   proficiencies and seniority;
 - :class:`~tierroute.routing._state.Sig` natures, each covering the buckets of its
   group whose agents are eligible;
-- the bucket pools (made on first lookup, dropped when idle) and the lookups of the
-  best available agent of a signature's cover.
+- the bucket pools (made on first lookup) and the lookups of the best available
+  agent of a signature's cover;
+- which of a contact's excluded agents it holds off (:meth:`Index._held_off`).
+
+All of it is derived from the agents and the waiting contacts, made on first use and
+dropped by an amortised sweep once nobody uses it (:meth:`Index._sweep`), so that
+memory follows what is live however many requirements come and go.
 
 Nothing here decides who gets what; the engine does, through these lookups.
 """
@@ -28,6 +33,7 @@ from tierroute.routing._state import (
     COMPACT_SLACK,
     INF,
     LOGGED_OUT,
+    NO_POOLS,
     POOL_COMPACT_FACTOR,
     POOL_OF,
     RANK_KEY,
@@ -94,6 +100,8 @@ class Index:
             for b in buckets:
                 b.members.remove(a)  # O(bucket); only on remove or update
                 b.ready -= ready
+                if not b.members:  # its pools hold the agent's stale entries: free it now
+                    _drop_pools(b)
         self._reset_links(a)
         a.stamp += 1
 
@@ -405,9 +413,7 @@ class Index:
         dead (agents forget them on their next refresh)."""
         for sig in b.sigs:
             sig.cover.remove(b)
-        for pool in b.pools:
-            if pool is not None:
-                pool.dead = True
+        _drop_pools(b)
 
     def _make_bucket_pool(self, b: Bucket, strategy: int, ch: int) -> Pool | None:
         """A new pool of bucket ``b`` for ``strategy``, or ``None`` while no member
@@ -465,6 +471,15 @@ def _bucket_key(g: Group, a: AgentRT) -> tuple[int, ...]:
     """The key of agent ``a``'s bucket in group ``g``: proficiencies, seniority."""
     mine = a.skills
     return (*(mine[s] for s in g.skills), a.seniority)
+
+
+def _drop_pools(b: Bucket) -> None:
+    """Bucket ``b`` gives up its pools (its members forget them on their next
+    refresh; a lookup makes them again)."""
+    for pool in b.pools:
+        if pool is not None:
+            pool.dead = True
+    b.pools = NO_POOLS
 
 
 def _discard(index: dict[str, set[AgentRT]], name: str, a: AgentRT) -> None:

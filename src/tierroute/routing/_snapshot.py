@@ -165,8 +165,8 @@ def _contact(c: ContactRT) -> dict[str, Any]:
         "step": c.step,
         "step_until": _f(c.step_until),
         "excluded": None if c.excluded is None else sorted(c.excluded),
-        # those that end (the others hold for good): [since, until], lapsed if until
-        # is not after the snapshot's time
+        # those that end (the others hold for good): [since, until]; lapsed unless a
+        # timer of kind T_LAPSE names it
         "cooldowns": {}
         if c.excluded is None
         else {a: [x.since, x.until] for a, x in sorted(c.excluded.items()) if x.until < INF},
@@ -648,7 +648,7 @@ def _make_contact(r: Engine, d: dict[str, Any]) -> ContactRT:
         for aid in d["excluded"]:
             since, until = cooldowns.get(aid, (INF, INF))
             x = c.excluded[str(aid)] = Exclusion(c, str(aid), float(since), float(until))
-            x.lapsed = x.until <= r._now  # its timer fired (before the snapshot's call)
+            x.lapsed = x.until < INF  # unless its timer is still set (see below)
     return c
 
 
@@ -732,6 +732,7 @@ def _build(r: Engine, snap: dict[str, Any]) -> None:
             excluded = contacts[ref[0]].excluded
             assert excluded is not None  # checked by _read_timers
             obj = excluded[ref[1]]
+            obj.lapsed = False  # its timer is still to fire (even if due at "now")
         else:
             obj = r._works[ref]
         # the object's current stamp: a waiting contact's queue entry has it too
