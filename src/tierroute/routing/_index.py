@@ -338,24 +338,38 @@ class Index:
           available agent is pushed into every pool of its buckets on each change,
           so pools nobody looks up are pure cost. It is rebuilt from its bucket's
           members on its next lookup.
-        - Interned skill sets are those of the remaining signatures.
+        - Interned skill sets, once more than the signatures, are those of the
+          remaining signatures.
         """
-        sigs = self._sigs
-        for g in [g for g in self._groups.values() if not g.sigs]:
-            self._drop_group(g)
-        idle = [s for s in sigs.values() if not s.live]
-        keep = max(self.sweep_every, len(self._agents) + self._waiting)
-        if len(idle) > keep:
-            idle.sort(key=_seen)
-            self._drop_sigs(idle[: len(idle) - keep])
+        # one pass over the groups and their buckets, as the sweep of pools alone took
+        stale = []
         for g in self._groups.values():
-            buckets = g.buckets
-            for key in [k for k, b in buckets.items() if not b.members]:
-                self._drop_bucket(buckets.pop(key))
-            for b in buckets.values():
-                if isinstance(b.pools, list):
+            if not g.sigs:
+                stale.append(g)
+                continue
+            empty: list[Bucket] | None = None  # rare: no list per group
+            for b in g.buckets.values():
+                if not b.members:
+                    if empty is None:
+                        empty = []
+                    empty.append(b)
+                elif isinstance(b.pools, list):
                     _sweep_pools(b.pools)
-        self._skill_sets = {s.skills: s.skills for s in sigs.values()}
+            if empty is not None:
+                for b in empty:
+                    del g.buckets[b.key]
+                    self._drop_bucket(b)
+        for g in stale:
+            self._drop_group(g)
+        sigs = self._sigs
+        keep = max(self.sweep_every, len(self._agents) + self._waiting)
+        if len(sigs) > keep:  # else there cannot be too many idle ones
+            idle = [s for s in sigs.values() if not s.live]
+            if len(idle) > keep:
+                idle.sort(key=_seen)
+                self._drop_sigs(idle[: len(idle) - keep])
+        if len(self._skill_sets) > len(sigs):
+            self._skill_sets = {s.skills: s.skills for s in sigs.values()}
         self._sweep_at = self._lookups + max(self.sweep_every, 2 * len(sigs))
 
     def _drop_sigs(self, idle: list[Sig]) -> None:
